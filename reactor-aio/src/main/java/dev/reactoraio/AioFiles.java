@@ -1,0 +1,74 @@
+package dev.reactoraio;
+
+import java.nio.ByteBuffer;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+
+import dev.reactoraio.internal.flow.AsyncFiles;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Whole-file streaming in one call: open, stream, close (on completion, error and cancellation).
+ */
+public final class AioFiles {
+
+	private AioFiles() {
+	}
+
+	/**
+	 * Reads a whole file in chunks, with the global resources.
+	 * <p>
+	 * <b>Release support.</b> Each emitted ByteBuffer is a new direct buffer owned by the subscriber.
+	 *
+	 * @param path the file
+	 * @param chunkSize bytes per chunk, {@code > 0}
+	 * @param options open options; READ is implied, WRITE and APPEND are refused
+	 * @return the chunks in file order
+	 */
+	public static Flux<ByteBuffer> read(Path path, int chunkSize, OpenOption... options) {
+		return AsyncFiles.readAll(path, chunkSize, AioResources.global(), options);
+	}
+
+	/**
+	 * Reads a whole file in chunks with the given resources.
+	 *
+	 * @param path the file
+	 * @param chunkSize bytes per chunk, {@code > 0}
+	 * @param resources the loops to use
+	 * @param options open options; READ is implied, WRITE and APPEND are refused
+	 * @return the chunks in file order
+	 */
+	public static Flux<ByteBuffer> read(Path path, int chunkSize, AioResources resources, OpenOption... options) {
+		return AsyncFiles.readAll(path, chunkSize, resources, options);
+	}
+
+	/**
+	 * Writes every buffer of {@code source} to a file, with the global resources. Without options the file
+	 * is created or truncated ({@code CREATE, TRUNCATE_EXISTING, WRITE}); with {@code APPEND} the bytes go
+	 * after its current end. READ is refused.
+	 *
+	 * @param source the bytes
+	 * @param path the file
+	 * @param options open options
+	 * @return the number of bytes written, after the file was closed
+	 */
+	public static Mono<Long> write(Publisher<? extends ByteBuffer> source, Path path, OpenOption... options) {
+		return AsyncFiles.writeAll(source, path, AioResources.global(), options);
+	}
+
+	/**
+	 * Writes every buffer of {@code source} to a file with the given resources.
+	 *
+	 * @param source the bytes
+	 * @param path the file
+	 * @param resources the loops to use
+	 * @param options open options (see {@link #write(Publisher, Path, OpenOption...)})
+	 * @return the number of bytes written, after the file was closed
+	 */
+	public static Mono<Long> write(Publisher<? extends ByteBuffer> source, Path path, AioResources resources,
+			OpenOption... options) {
+		return AsyncFiles.writeAll(source, path, resources, options);
+	}
+}

@@ -1,0 +1,109 @@
+package dev.reactoraio;
+
+import java.util.Locale;
+
+/**
+ * Every system property reactor-aio reads, in one place (the README has the same table). They set the
+ * defaults of {@link AioResources#global()} and of {@link AioResources#builder(String)}; values set on a
+ * builder win. An invalid value fails fast with an {@link IllegalArgumentException} naming the property.
+ *
+ * <table>
+ * <caption>System properties</caption>
+ * <tr><th>Property</th><th>Default</th><th>Meaning</th></tr>
+ * <tr><td>{@value #BACKEND}</td><td>{@code auto}</td><td>{@code auto}, {@code io_uring}, {@code libaio} or
+ * {@code nio}; forcing an unavailable backend fails with its cause</td></tr>
+ * <tr><td>{@value #RINGS}</td><td>1, or 2 with 4+ CPUs</td><td>loop threads (one ring each)</td></tr>
+ * <tr><td>{@value #RING_ENTRIES}</td><td>256</td><td>SQ entries per ring (CQ is twice that)</td></tr>
+ * <tr><td>{@value #READAHEAD}</td><td>4</td><td>reads (or writes) in flight per stream</td></tr>
+ * <tr><td>{@value #BLOCKING_THREADS}</td><td>max(4, 2 × CPUs)</td><td>threads of the blocking pool</td></tr>
+ * <tr><td>{@value #IOWQ_MAX_WORKERS}</td><td>0 (kernel default)</td><td>bounded io-wq workers per ring</td></tr>
+ * </table>
+ */
+public final class AioProperties {
+
+	/** Backend: {@code auto} (default), {@code io_uring}, {@code libaio}, {@code nio}. */
+	public static final String BACKEND = "reactoraio.backend";
+
+	/** Number of loops (rings). */
+	public static final String RINGS = "reactoraio.rings";
+
+	/** Submission queue entries per ring; the completion queue has twice as many. */
+	public static final String RING_ENTRIES = "reactoraio.ringEntries";
+
+	/** Reads in flight per streaming read, and writes in flight per streaming write. */
+	public static final String READAHEAD = "reactoraio.readahead";
+
+	/** Threads of the bounded pool that runs blocking system calls and the NIO backend. */
+	public static final String BLOCKING_THREADS = "reactoraio.blockingThreads";
+
+	/** io-wq bounded workers per ring ({@code IORING_REGISTER_IOWQ_MAX_WORKERS}); 0 keeps the kernel's default. */
+	public static final String IOWQ_MAX_WORKERS = "reactoraio.iowqMaxWorkers";
+
+	private AioProperties() {
+	}
+
+	/** The backend property, parsed. */
+	public static AioBackend backend() {
+		String value = System.getProperty(BACKEND, "auto").trim().toLowerCase(Locale.ROOT).replace('-', '_');
+		switch (value) {
+			case "auto":
+				return AioBackend.AUTO;
+			case "io_uring":
+			case "iouring":
+			case "uring":
+				return AioBackend.IO_URING;
+			case "libaio":
+			case "aio":
+				return AioBackend.LIBAIO;
+			case "nio":
+				return AioBackend.NIO;
+			default:
+				throw new IllegalArgumentException(BACKEND + "=" + value + ": expected auto, io_uring, libaio or nio");
+		}
+	}
+
+	/** The rings property, or its default. */
+	public static int rings() {
+		return intProperty(RINGS, Runtime.getRuntime().availableProcessors() >= 4 ? 2 : 1, 1, 64);
+	}
+
+	/** The ring-entries property, or its default. */
+	public static int ringEntries() {
+		return intProperty(RING_ENTRIES, 256, 2, 32768);
+	}
+
+	/** The readahead property, or its default. */
+	public static int readahead() {
+		return intProperty(READAHEAD, 4, 1, 1024);
+	}
+
+	/** The blocking-threads property, or its default. */
+	public static int blockingThreads() {
+		return intProperty(BLOCKING_THREADS, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 1, 4096);
+	}
+
+	/** The io-wq bounded-workers property, or its default. */
+	public static int iowqMaxWorkers() {
+		return intProperty(IOWQ_MAX_WORKERS, 0, 0, 65536);
+	}
+
+	static int intProperty(String name, int defaultValue, int min, int max) {
+		String value = System.getProperty(name);
+		if (value == null || value.isBlank()) {
+			return defaultValue;
+		}
+		try {
+			return checkRange(name, Integer.parseInt(value.trim()), min, max);
+		}
+		catch (NumberFormatException e) {
+			throw new IllegalArgumentException(name + "=" + value + ": not an integer", e);
+		}
+	}
+
+	static int checkRange(String name, int value, int min, int max) {
+		if (value < min || value > max) {
+			throw new IllegalArgumentException(name + "=" + value + ": must be between " + min + " and " + max);
+		}
+		return value;
+	}
+}

@@ -1,0 +1,161 @@
+package dev.reactoraio;
+
+import java.nio.ByteBuffer;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.Set;
+
+import dev.reactoraio.internal.flow.AsyncFiles;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * An open file whose operations are {@link Mono}s and {@link Flux}es. Nothing happens before
+ * subscription. Positions are explicit, as with {@link java.nio.channels.AsynchronousFileChannel}:
+ * the file has no current position, and any number of operations may run at once.
+ * <p>
+ * <b>Threads.</b> Every signal is delivered on the loop thread the file is bound to (a Reactor
+ * {@code NonBlocking} thread). Do CPU-heavy or blocking work behind {@code publishOn}.
+ * <p>
+ * <b>Buffers.</b> Buffers passed in may be heap or direct, aligned or not. A direct buffer is read into
+ * or written from in place, so it must not be touched until the operation's signal arrived; other
+ * buffers are copied through native buffers the library owns. A buffer the kernel is using stays
+ * referenced until its completion arrives, even after cancellation.
+ * <p>
+ * <b>Errors.</b> Failures are error signals with the exception a {@code FileChannel} user would get:
+ * {@code IllegalArgumentException} for a negative position or size, {@code ClosedChannelException}
+ * after {@link #close()}, {@code NonReadableChannelException}/{@code NonWritableChannelException}
+ * for the wrong mode, {@code NoSuchFileException}, {@code AccessDeniedException}, … and
+ * {@link AioIOException} for other kernel errors. Null arguments throw {@code NullPointerException}.
+ */
+public interface AsyncFile {
+
+	/**
+	 * Opens a file with the {@linkplain AioResources#global() global resources}. Without options the file
+	 * is opened for reading.
+	 *
+	 * @param path the file
+	 * @param options {@link java.nio.file.StandardOpenOption}s (all but APPEND), {@code NOFOLLOW_LINKS},
+	 * {@link AioOpenOption#DIRECT}
+	 * @return a Mono of the open file; errors as {@code FileChannel.open} reports them
+	 */
+	static Mono<AsyncFile> open(Path path, OpenOption... options) {
+		return AsyncFiles.open(path, Set.of(options), AioResources.global());
+	}
+
+	/**
+	 * Opens a file with the given resources.
+	 *
+	 * @param path the file
+	 * @param options open options (none means READ)
+	 * @param resources the loops that will carry out its I/O
+	 * @return a Mono of the open file
+	 */
+	static Mono<AsyncFile> open(Path path, Set<? extends OpenOption> options, AioResources resources) {
+		return AsyncFiles.open(path, options, resources);
+	}
+
+	/** The path this file was opened with. */
+	Path path();
+
+	/** False once {@link #close()} was subscribed. */
+	boolean isOpen();
+
+	/**
+	 * Reads up to {@code dst.remaining()} bytes at {@code position}, advancing {@code dst}'s position.
+	 *
+	 * @param dst the buffer to fill (not read-only)
+	 * @param position the file offset, {@code >= 0}
+	 * @return the number of bytes read, possibly fewer than asked; {@code -1} at or past the end of the file;
+	 * {@code 0} when {@code dst} has no room
+	 */
+	Mono<Integer> read(ByteBuffer dst, long position);
+
+	/**
+	 * Writes {@code src.remaining()} bytes at {@code position}, advancing {@code src}'s position.
+	 *
+	 * @param src the bytes to write
+	 * @param position the file offset, {@code >= 0}
+	 * @return the number of bytes written (fewer than asked only for very large heap buffers or when
+	 * the device fills up)
+	 */
+	Mono<Integer> write(ByteBuffer src, long position);
+
+	/**
+	 * Streams {@code count} bytes from {@code position} (or up to the end of the file) in chunks of
+	 * {@code chunkSize} bytes, in file order; the last chunk may be shorter.
+	 * <p>
+	 * At most {@link AioResources#readahead() readahead} chunks are in flight or waiting for demand at
+	 * any time, whatever the demand.
+	 * <p>
+	 * <b>Release support.</b> Each emitted buffer is a new direct ByteBuffer (position 0, limit = its
+	 * length) owned by the subscriber; there is nothing to release.
+	 *
+	 * @param position the first file offset, {@code >= 0}
+	 * @param count how many bytes at most; {@code Long.MAX_VALUE} for "to the end"
+	 * @param chunkSize bytes per chunk, {@code > 0}
+	 * @return the chunks
+	 */
+	Flux<ByteBuffer> readChunks(long position, long count, int chunkSize);
+
+	/**
+	 * Streams {@code count} bytes from {@code position} in chunks read straight into buffers from
+	 * {@code buffers}.
+	 * <p>
+	 * <b>Release support.</b> Emitted buffers belong to the subscriber, which releases them through
+	 * {@link BufferProvider#release}. Buffers read ahead and not emitted (cancellation, error, end of
+	 * file) are released by the library once the kernel is done with them.
+	 *
+	 * @param position the first file offset, {@code >= 0}
+	 * @param count how many bytes at most; {@code Long.MAX_VALUE} for "to the end"
+	 * @param chunkSize bytes per chunk, {@code > 0}
+	 * @param buffers where the chunk buffers come from
+	 * @param <B> the buffer type
+	 * @return the chunks
+	 */
+	<B> Flux<B> readChunks(long position, long count, int chunkSize, BufferProvider<B> buffers);
+
+	/**
+	 * Writes every buffer of {@code source}, back to back from {@code position}. Upstream is asked for
+	 * buffers only as write slots free up; writes in flight never overlap. A write or upstream error is
+	 * signalled after the writes in flight have settled.
+	 * <p>
+	 * The source buffers' positions are not changed. A direct buffer may be written in place: do not
+	 * reuse it before the returned Mono signals.
+	 *
+	 * @param source the bytes to write
+	 * @param position the file offset of the first byte, {@code >= 0}
+	 * @return the total number of bytes written
+	 */
+	Mono<Long> write(Publisher<? extends ByteBuffer> source, long position);
+
+	/**
+	 * Flushes the file to its storage device once every write issued before this call has completed
+	 * ({@code fsync}, or {@code fdatasync} when {@code metaData} is false).
+	 *
+	 * @param metaData whether file metadata must be written too
+	 * @return completion when the data is durable
+	 */
+	Mono<Void> force(boolean metaData);
+
+	/** The current size of the file. */
+	Mono<Long> size();
+
+	/**
+	 * Truncates the file to {@code size} bytes if it is larger, once the writes issued before have
+	 * completed; a larger {@code size} leaves the file as it is.
+	 *
+	 * @param size the new size, {@code >= 0}
+	 * @return completion
+	 */
+	Mono<Void> truncate(long size);
+
+	/**
+	 * Closes the file once its operations in flight completed; streams still running end with
+	 * {@code AsynchronousCloseException}. Idempotent: every subscription completes once the file is closed.
+	 *
+	 * @return completion, or the error of close(2)
+	 */
+	Mono<Void> close();
+}

@@ -1,0 +1,230 @@
+package dev.reactoraio.internal.aio;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.reactoraio.AioIOException;
+import dev.reactoraio.internal.core.BlockingPool;
+import dev.reactoraio.internal.core.FileHandle;
+import dev.reactoraio.internal.core.IoRequest;
+import dev.reactoraio.internal.core.NativeLoop;
+import dev.reactoraio.internal.core.WakeupFd;
+import dev.reactoraio.internal.jnr.Errno;
+import dev.reactoraio.internal.jnr.Native;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * The kernel AIO engine: one {@code io_setup} context owned by the loop thread. Only what kernel AIO
+ * does asynchronously goes to it: reads and writes of O_DIRECT descriptors (and fsync where the kernel
+ * accepts {@code IOCB_CMD_FSYNC}). Everything else, buffered transfers included, runs on the blocking
+ * pool, because {@code io_submit} of a buffered transfer performs it inside the call.
+ * <p>
+ * <b>Capacity.</b> The context is created for {@code 2 × entries} events (fewer if
+ * {@code fs.aio-max-nr} leaves less room) and no more requests than that are in flight, so
+ * {@code io_submit} never runs out of room. Every iocb names the loop's eventfd
+ * ({@code IOCB_FLAG_RESFD}); the loop sleeps in a read of that eventfd, which completions and other
+ * threads' hand-offs both wake.
+ * <p>
+ * <b>Reads</b> are submitted with {@code RWF_NOWAIT}: a read that would block in {@code io_submit}
+ * completes with EAGAIN instead and is retried on the blocking pool.
+ */
+public final class AioLoop extends NativeLoop {
+
+	private static final Logger log = Loggers.getLogger(AioLoop.class);
+
+	private final AioProbe probe;
+	private final int requestedEvents;
+	private long context;
+	private long ctxp;
+	private long iocbs;
+	private long pointers;
+	private long eventBuffer;
+	private long zeroTimeout;
+	private long counter;
+	private int capacityEvents;
+	private WakeupFd wakeup;
+	private boolean nowait = true;
+	private final ArrayDeque<IoRequest> toSubmit = new ArrayDeque<>();
+
+	public AioLoop(String name, BlockingPool blockingPool, AioProbe probe, int entries) {
+		super(name, blockingPool);
+		this.probe = probe;
+		this.requestedEvents = 2 * entries;
+	}
+
+	@Override
+	protected int init() {
+		ctxp = Native.allocate(8);
+		int nr = requestedEvents;
+		while (true) {
+			Native.putLong(ctxp, 0);
+			int r = Native.ioSetup(nr, ctxp);
+			if (r >= 0) {
+				break;
+			}
+			if (-r == Errno.EAGAIN && nr > 8) {
+				nr /= 2;
+				continue;
+			}
+			Native.free(ctxp);
+			throw new IllegalStateException(AioProbe.explainSetupFailure(-r));
+		}
+		context = Native.getLong(ctxp);
+		capacityEvents = nr;
+		iocbs = Native.allocate((long) Iocb.SIZE * nr);
+		pointers = Native.allocate(8L * nr);
+		eventBuffer = Native.allocate((long) Iocb.EVENT_SIZE * nr);
+		zeroTimeout = Native.allocate(16);
+		counter = Native.allocate(8);
+		wakeup = new WakeupFd();
+		return nr;
+	}
+
+	@Override
+	public String describe() {
+		return "kernel AIO context events=" + capacityEvents + (probe.supportsFsync() ? " fsync=aio" : " fsync=pool")
+				+ (nowait ? " reads=RWF_NOWAIT" : "");
+	}
+
+	private boolean inKernel(IoRequest request) {
+		FileHandle file = request.file;
+		if (file == null) {
+			return false;
+		}
+		switch (request.op) {
+			case IoRequest.READ:
+			case IoRequest.WRITE:
+				return file.direct && !request.buffered;
+			case IoRequest.FSYNC:
+				return probe.supportsFsync();
+			default:
+				return false;
+		}
+	}
+
+	@Override
+	protected void issue(IoRequest request) {
+		if (!inKernel(request)) {
+			offload(request, NativeLoop::performBlocking);
+			return;
+		}
+		long iocb = iocbs + (long) Iocb.SIZE * slotOf(request);
+		int fd = fdOf(request);
+		switch (request.op) {
+			case IoRequest.READ:
+				Iocb.fill(iocb, token(request), Iocb.IOCB_CMD_PREAD, fd, addressOf(request), request.length,
+						request.offset, nowait ? Iocb.RWF_NOWAIT : 0, wakeup.fd);
+				break;
+			case IoRequest.WRITE:
+				Iocb.fill(iocb, token(request), Iocb.IOCB_CMD_PWRITE, fd, addressOf(request), request.length,
+						request.offset, 0, wakeup.fd);
+				break;
+			default:
+				Iocb.fill(iocb, token(request),
+						request.flags == IoRequest.FSYNC_DATASYNC ? Iocb.IOCB_CMD_FDSYNC : Iocb.IOCB_CMD_FSYNC, fd, 0, 0,
+						0, 0, wakeup.fd);
+		}
+		toSubmit.add(request);
+	}
+
+	private static int slotOf(IoRequest request) {
+		return request.slotIndex();
+	}
+
+	@Override
+	protected void cancelIssued(IoRequest request) {
+		// io_cancel does not cancel file reads and writes (only requests with a cancel callback): they complete
+	}
+
+	/** io_submit of everything queued this turn; a partial submission keeps the rest for the next call. */
+	private void submitQueued() {
+		while (!toSubmit.isEmpty()) {
+			int n = 0;
+			for (IoRequest request : toSubmit) {
+				Native.putLong(pointers + 8L * n, iocbs + (long) Iocb.SIZE * slotOf(request));
+				if (++n == capacityEvents) {
+					break;
+				}
+			}
+			int r = Native.ioSubmit(context, n, pointers);
+			if (r > 0) {
+				for (int i = 0; i < r; i++) {
+					toSubmit.poll();
+				}
+			}
+			else if (r == -Errno.EAGAIN || r == -Errno.EINTR || r == 0) {
+				return; // no room for now: retried after completions were reaped
+			}
+			else {
+				IoRequest first = toSubmit.poll();
+				complete(token(first), r);
+			}
+		}
+	}
+
+	@Override
+	protected void runIo(boolean mayBlock) {
+		submitQueued();
+		if (reap() > 0 || !mayBlock) {
+			return;
+		}
+		if (!toSubmit.isEmpty() && inFlight() == toSubmit.size()) {
+			LockSupport.parkNanos(1_000_000L); // io_submit refused with nothing in flight: back off, then retry
+			return;
+		}
+		Native.read(wakeup.fd, counter, 8);
+		reap();
+	}
+
+	private int reap() {
+		int total = 0;
+		while (true) {
+			int n = Native.ioGetevents(context, 0, capacityEvents, eventBuffer, zeroTimeout);
+			if (n <= 0) {
+				return total;
+			}
+			for (int i = 0; i < n; i++) {
+				long event = eventBuffer + (long) Iocb.EVENT_SIZE * i;
+				onEvent(Native.getLong(event), Native.getLong(event + 16));
+			}
+			total += n;
+			if (n < capacityEvents) {
+				return total;
+			}
+		}
+	}
+
+	private void onEvent(long token, long res) {
+		IoRequest request = inFlightRequest(token);
+		if (request != null && request.op == IoRequest.READ && nowait
+				&& (res == -Errno.EAGAIN || res == -Errno.EOPNOTSUPP)) {
+			if (res == -Errno.EOPNOTSUPP) {
+				nowait = false; // this file system cannot do RWF_NOWAIT with AIO: stop asking
+			}
+			offload(request, NativeLoop::performBlocking);
+			return;
+		}
+		complete(token, res);
+	}
+
+	@Override
+	protected void wakeup() {
+		wakeup.signal();
+	}
+
+	@Override
+	protected void destroy() {
+		int r = Native.ioDestroy(context);
+		if (r < 0) {
+			log.warn("{}: {}", name, new AioIOException(-r, "io_destroy", "").getMessage());
+		}
+		wakeup.close();
+		Native.free(iocbs);
+		Native.free(pointers);
+		Native.free(eventBuffer);
+		Native.free(zeroTimeout);
+		Native.free(counter);
+		Native.free(ctxp);
+	}
+}

@@ -1,0 +1,193 @@
+package dev.reactoraio.internal.core;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An open file as its loop sees it: the descriptors (in an engine-specific subclass), what it was
+ * opened for, the O_DIRECT alignment, and the loop-confined bookkeeping that makes {@code close}
+ * and {@code force} safe: how many requests are outstanding, and which writes are still in flight.
+ */
+public abstract class FileHandle {
+
+	public final Path path;
+	public final IoLoop loop;
+	public final boolean readable;
+	public final boolean writable;
+	public final boolean direct;
+	public final boolean deleteOnClose;
+	/** Required alignment of memory addresses for O_DIRECT transfers (1 when not direct). */
+	public int memoryAlignment = 1;
+	/** Required alignment of file offsets and lengths for O_DIRECT transfers (1 when not direct). */
+	public int offsetAlignment = 1;
+	/** Where the alignment came from, for diagnostics: "statx", "sysfs", "default". */
+	public String alignmentSource = "none";
+
+	/** False once close was requested; read from any thread. */
+	private volatile boolean open = true;
+
+	// ---- loop-confined ----
+	private int outstanding;
+	private boolean closing;
+	private final List<Runnable> onDrained = new ArrayList<>(1);
+	private long writeSeq;
+	private final ArrayDeque<IoRequest> writes = new ArrayDeque<>();
+	private final ArrayDeque<Barrier> barriers = new ArrayDeque<>();
+	private final List<Abortable> streams = new ArrayList<>(2);
+	private final List<Consumer<@Nullable Throwable>> closeListeners = new ArrayList<>(1);
+	private boolean closed;
+	private @Nullable Throwable closeError;
+
+	protected FileHandle(Path path, IoLoop loop, boolean readable, boolean writable, boolean direct,
+			boolean deleteOnClose) {
+		this.path = path;
+		this.loop = loop;
+		this.readable = readable;
+		this.writable = writable;
+		this.direct = direct;
+		this.deleteOnClose = deleteOnClose;
+	}
+
+	public final boolean isOpen() {
+		return open;
+	}
+
+	/** Loop thread: true once close started; no new request may be issued. */
+	public final boolean isClosing() {
+		return closing;
+	}
+
+	public final int outstanding() {
+		return outstanding;
+	}
+
+	/**
+	 * Loop thread. Stops new requests, aborts the streams still attached with {@code AsynchronousCloseException}
+	 * (their buffers are released as their completions arrive), and runs {@code whenDrained} once every
+	 * outstanding request completed.
+	 */
+	final void beginClose(Runnable whenDrained) {
+		closing = true;
+		open = false;
+		abortStreams(new java.nio.channels.AsynchronousCloseException());
+		onDrained.add(whenDrained);
+		if (outstanding == 0) {
+			runDrained();
+		}
+	}
+
+	/** Loop thread: {@code listener} receives the close outcome (null, or the first close error). */
+	final void whenClosed(Consumer<@Nullable Throwable> listener) {
+		if (closed) {
+			listener.accept(closeError);
+		}
+		else {
+			closeListeners.add(listener);
+		}
+	}
+
+	/** Engine, loop thread: the descriptors are closed (and the file unlinked for DELETE_ON_CLOSE). */
+	public final void closed(@Nullable Throwable error) {
+		closed = true;
+		closeError = error;
+		loop.unregister(this);
+		List<Consumer<@Nullable Throwable>> listeners = new ArrayList<>(closeListeners);
+		closeListeners.clear();
+		for (Consumer<@Nullable Throwable> listener : listeners) {
+			listener.accept(error);
+		}
+	}
+
+	/** Loop thread: a stream that must be told when the file closes under it. */
+	public final void attach(Abortable stream) {
+		streams.add(stream);
+	}
+
+	public final void detach(Abortable stream) {
+		streams.remove(stream);
+	}
+
+	final void abortStreams(Throwable cause) {
+		for (Abortable stream : new ArrayList<>(streams)) {
+			stream.abort(cause);
+		}
+		streams.clear();
+	}
+
+	final void issued(IoRequest request) {
+		outstanding++;
+		if (request.op == IoRequest.WRITE) {
+			request.writeSeq = ++writeSeq;
+			writes.add(request);
+		}
+	}
+
+	final void completed(IoRequest request) {
+		outstanding--;
+		if (request.op == IoRequest.WRITE) {
+			request.done = true;
+			while (!writes.isEmpty() && writes.peek().done) {
+				writes.poll();
+			}
+			runBarriers();
+		}
+		if (outstanding == 0 && closing) {
+			runDrained();
+		}
+	}
+
+	/**
+	 * Loop thread. Runs {@code action} once every write issued so far has completed (at once if none
+	 * is in flight): completions are unordered, so fsync or ftruncate must wait for them.
+	 */
+	public final void afterEarlierWrites(Runnable action) {
+		if (writes.isEmpty()) {
+			action.run();
+		}
+		else {
+			barriers.add(new Barrier(writeSeq, action));
+		}
+	}
+
+	private void runBarriers() {
+		long lowestInFlight = writes.isEmpty() ? Long.MAX_VALUE : writes.peek().writeSeq;
+		while (!barriers.isEmpty() && barriers.peek().lastWrite < lowestInFlight) {
+			barriers.poll().action.run();
+		}
+	}
+
+	private void runDrained() {
+		List<Runnable> actions = new ArrayList<>(onDrained);
+		onDrained.clear();
+		actions.forEach(Runnable::run);
+	}
+
+	/** Rounds {@code value} down to the offset alignment. */
+	public final long alignDown(long value) {
+		return value - Math.floorMod(value, (long) offsetAlignment);
+	}
+
+	/** Rounds {@code value} up to the offset alignment. */
+	public final long alignUp(long value) {
+		return alignDown(value + offsetAlignment - 1);
+	}
+
+	public final boolean isAligned(long offset, long length) {
+		return offset % offsetAlignment == 0 && length % offsetAlignment == 0;
+	}
+
+	private static final class Barrier {
+		final long lastWrite;
+		final Runnable action;
+
+		Barrier(long lastWrite, Runnable action) {
+			this.lastWrite = lastWrite;
+			this.action = action;
+		}
+	}
+}

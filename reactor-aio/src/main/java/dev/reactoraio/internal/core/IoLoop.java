@@ -1,0 +1,427 @@
+package dev.reactoraio.internal.core;
+
+import java.nio.channels.AsynchronousCloseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.ToLongFunction;
+
+import dev.reactoraio.internal.jnr.Errno;
+import org.jspecify.annotations.Nullable;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+import reactor.util.concurrent.Queues;
+
+/**
+ * One event loop: a thread that owns an I/O engine (an io_uring ring, a kernel AIO context, or the
+ * hand-off to a FileChannel pool) and runs every publisher's state machine for the files bound to it.
+ * <p>
+ * <b>Capacity.</b> At most {@link #capacity()} requests are in flight at once; the engine sizes it
+ * so that its completion queue can never overflow. A request issued while the loop is full waits in
+ * {@code waiting}, in arrival order. Nothing enters that queue except on behalf of a subscriber that
+ * asked for it, so the queue is bounded by outstanding demand.
+ * <p>
+ * <b>Hand-off.</b> Other threads reach the loop through {@link #execute}: an MPSC queue plus an
+ * engine-specific wake-up (an eventfd write, or unpark) that is only paid when the loop sleeps.
+ */
+public abstract class IoLoop implements Executor {
+
+	private static final Logger log = Loggers.getLogger(IoLoop.class);
+
+	private static final int AWAKE = 0;
+	private static final int SLEEPING = 1;
+	private static final AtomicIntegerFieldUpdater<IoLoop> STATE =
+			AtomicIntegerFieldUpdater.newUpdater(IoLoop.class, "state");
+
+	protected final String name;
+	protected final BlockingPool blockingPool;
+	public final BufferPool buffers = new BufferPool();
+	public final LoopStats stats = new LoopStats();
+
+	private final Queue<Runnable> tasks = Queues.<Runnable>unboundedMultiproducer().get();
+	private volatile int state;
+	private volatile boolean terminated;
+	private final IoThread thread;
+	private final CompletableFuture<Void> started = new CompletableFuture<>();
+	private final CompletableFuture<Void> terminatedFuture = new CompletableFuture<>();
+
+	// ---- loop-confined ----
+	private final ArrayDeque<IoRequest> waiting = new ArrayDeque<>();
+	private IoRequest[] slots = new IoRequest[0];
+	private int[] slotGeneration = new int[0];
+	private int[] freeSlots = new int[0];
+	private int freeTop;
+	private int capacity;
+	private int inFlight;
+	private int peakInFlight;
+	private long submitted;
+	private long completed;
+	private long offloaded;
+	private final Set<FileHandle> files = new LinkedHashSet<>();
+	private boolean shuttingDown;
+
+	protected IoLoop(String name, BlockingPool blockingPool) {
+		this.name = name;
+		this.blockingPool = blockingPool;
+		this.thread = new IoThread(this::run, name);
+	}
+
+	/** Starts the thread and waits until the engine is set up; rethrows the engine's setup failure. */
+	public final void start() {
+		thread.start();
+		try {
+			started.join();
+		}
+		catch (java.util.concurrent.CompletionException e) {
+			throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+					: new IllegalStateException(name + ": engine setup failed", e.getCause());
+		}
+	}
+
+	public final String name() {
+		return name;
+	}
+
+	/** Maximum number of requests in flight at once. */
+	public final int capacity() {
+		return capacity;
+	}
+
+	protected final Thread loopThread() {
+		return thread;
+	}
+
+	public final boolean inLoop() {
+		return Thread.currentThread() == thread;
+	}
+
+	@Override
+	public final void execute(Runnable task) {
+		tasks.offer(task);
+		if (terminated) {
+			runOrphans();
+		}
+		else if (state == SLEEPING && STATE.compareAndSet(this, SLEEPING, AWAKE)) {
+			wakeup();
+		}
+	}
+
+	/**
+	 * Runs tasks handed over after the loop ended, on the caller's thread. The loop's state is final
+	 * by then (every file closed, nothing in flight), so such tasks only find that and fail fast.
+	 */
+	private synchronized void runOrphans() {
+		Runnable task;
+		while ((task = tasks.poll()) != null) {
+			try {
+				task.run();
+			}
+			catch (Throwable t) {
+				log.error(name + ": task after termination threw", t);
+			}
+		}
+	}
+
+	/** Runs {@code task} now when called on the loop, otherwise hands it over. */
+	public final void executeOrRun(Runnable task) {
+		if (inLoop()) {
+			task.run();
+		}
+		else {
+			execute(task);
+		}
+	}
+
+	// ---- engine SPI ----
+
+	/** On the loop thread, before anything else: create the ring/context; return the capacity. */
+	protected abstract int init() throws Exception;
+
+	/** Puts an issued request into the kernel (or the pool); it must come back through {@link #complete}. */
+	protected abstract void issue(IoRequest request);
+
+	/** Best effort: ask the kernel to cancel an issued request. Its completion still arrives. */
+	protected abstract void cancelIssued(IoRequest request);
+
+	/**
+	 * One engine turn: submit what was queued, wait for at least one completion if {@code mayBlock}
+	 * (the engine must then be woken by {@link #wakeup}), and deliver completions.
+	 */
+	protected abstract void runIo(boolean mayBlock);
+
+	/** Called from another thread when work was queued while the loop slept. */
+	protected abstract void wakeup();
+
+	/** On the loop thread, after the last request completed: release the ring/context. */
+	protected abstract void destroy();
+
+	/** Opens a file on this loop; {@code callback} runs on the loop. */
+	public abstract void open(OpenSpec spec, OpenCallback callback);
+
+	/** Loop thread: the current size of an open file. */
+	public abstract void size(FileHandle file, SizeCallback callback);
+
+	/** A description of the engine for diagnostics and the log, e.g. flags of the ring. */
+	public abstract String describe();
+
+	/** The descriptor of an open file an engine reports to the diagnostics, or -1. */
+	public int descriptorOf(FileHandle file) {
+		return -1;
+	}
+
+	// ---- requests ----
+
+	/**
+	 * Loop thread. Issues {@code request} now if the loop has room, otherwise queues it behind those
+	 * already waiting. Never fails for lack of room.
+	 */
+	public final void submit(IoRequest request) {
+		FileHandle file = request.file;
+		if (file != null) {
+			file.issued(request);
+		}
+		if (inFlight < capacity && waiting.isEmpty()) {
+			start(request);
+		}
+		else {
+			waiting.add(request);
+		}
+	}
+
+	/** Loop thread. The request will complete (with {@code -ECANCELED} if it never started). */
+	public final void cancel(IoRequest request) {
+		if (request.cancelled) {
+			return;
+		}
+		request.cancelled = true;
+		if (request.slot >= 0) {
+			cancelIssued(request);
+		}
+	}
+
+	private void start(IoRequest request) {
+		if (request.cancelled) {
+			finish(request, -Errno.ECANCELED);
+			return;
+		}
+		int slot = freeSlots[--freeTop];
+		slots[slot] = request;
+		request.slot = slot;
+		inFlight++;
+		if (inFlight > peakInFlight) {
+			peakInFlight = inFlight;
+		}
+		submitted++;
+		issue(request);
+	}
+
+	/** The token an engine stores in user_data / aio_data: generation and slot. */
+	protected final long token(IoRequest request) {
+		return ((long) slotGeneration[request.slot] << 32) | request.slot;
+	}
+
+	/** Engine: the request in flight under {@code token}, or null. */
+	protected final @Nullable IoRequest inFlightRequest(long token) {
+		int slot = (int) token;
+		if (slot < 0 || slot >= slots.length || slotGeneration[slot] != (int) (token >>> 32)) {
+			return null;
+		}
+		return slots[slot];
+	}
+
+	/** Engine: a completion arrived for {@code token}. Stale tokens (never expected) are ignored. */
+	protected final void complete(long token, long result) {
+		int slot = (int) token;
+		if (slot < 0 || slot >= slots.length || slots[slot] == null
+				|| slotGeneration[slot] != (int) (token >>> 32)) {
+			log.warn("{}: completion for unknown token {} (result {})", name, token, result);
+			return;
+		}
+		IoRequest request = slots[slot];
+		slots[slot] = null;
+		slotGeneration[slot]++;
+		freeSlots[freeTop++] = slot;
+		request.slot = -1;
+		inFlight--;
+		finish(request, result);
+		while (inFlight < capacity && !waiting.isEmpty()) {
+			start(waiting.poll());
+		}
+	}
+
+	private void finish(IoRequest request, long result) {
+		completed++;
+		FileHandle file = request.file;
+		if (file != null) {
+			file.completed(request);
+		}
+		try {
+			request.completion.onComplete(request, result);
+		}
+		catch (Throwable t) {
+			log.error(name + ": completion of " + request + " threw", t);
+		}
+	}
+
+	/**
+	 * Engine: run {@code work} for an issued request on the bounded blocking pool (an opcode the
+	 * kernel lacks, buffered I/O on a kernel-AIO loop) and complete it back on the loop.
+	 */
+	protected final void offload(IoRequest request, ToLongFunction<IoRequest> work) {
+		long token = token(request);
+		offloaded++;
+		request.offloaded = true;
+		blockingPool.execute(() -> {
+			long result;
+			try {
+				result = work.applyAsLong(request);
+			}
+			catch (Throwable t) {
+				request.failure = t instanceof java.io.UncheckedIOException ? t.getCause() : t;
+				result = -Errno.EIO;
+			}
+			long r = result;
+			execute(() -> complete(token, r));
+		});
+	}
+
+	// ---- files ----
+
+	/** Loop thread: a file was opened on this loop. */
+	public final void register(FileHandle file) {
+		files.add(file);
+	}
+
+	/** Loop thread: a file's descriptors were closed. */
+	public final void unregister(FileHandle file) {
+		files.remove(file);
+	}
+
+	/** Closes the engine after closing every file still open; completes when the thread has ended. */
+	public final CompletableFuture<Void> shutdown() {
+		execute(() -> {
+			if (shuttingDown) {
+				return;
+			}
+			shuttingDown = true;
+			AsynchronousCloseException cause = new AsynchronousCloseException();
+			for (FileHandle file : new ArrayList<>(files)) {
+				file.abortStreams(cause);
+				closeFile(file, ignored -> { });
+			}
+		});
+		return terminatedFuture;
+	}
+
+	public final boolean isShuttingDown() {
+		return shuttingDown;
+	}
+
+	/**
+	 * Loop thread. Waits until {@code file} has no request outstanding, then closes its descriptors
+	 * (and unlinks it for DELETE_ON_CLOSE). {@code done} receives the first error, or null.
+	 */
+	public final void closeFile(FileHandle file, java.util.function.Consumer<@Nullable Throwable> done) {
+		if (file.isClosing()) {
+			file.whenClosed(done);
+			return;
+		}
+		file.whenClosed(done);
+		file.beginClose(() -> closeDescriptors(file));
+	}
+
+	/** Engine: close the descriptors of a drained file, then call {@link FileHandle#closed}. */
+	protected abstract void closeDescriptors(FileHandle file);
+
+	// ---- the loop ----
+
+	private void run() {
+		try {
+			int cap = init();
+			capacity = cap;
+			slots = new IoRequest[cap];
+			slotGeneration = new int[cap];
+			freeSlots = new int[cap];
+			for (int i = 0; i < cap; i++) {
+				freeSlots[i] = cap - 1 - i;
+			}
+			freeTop = cap;
+		}
+		catch (Throwable t) {
+			started.completeExceptionally(t);
+			terminated = true;
+			terminatedFuture.complete(null);
+			return;
+		}
+		started.complete(null);
+		try {
+			while (!(shuttingDown && inFlight == 0 && waiting.isEmpty() && files.isEmpty() && tasks.isEmpty())) {
+				runTasks();
+				publishStats();
+				boolean mayBlock = false;
+				if (tasks.isEmpty()) {
+					STATE.set(this, SLEEPING);
+					mayBlock = tasks.isEmpty();
+				}
+				runIo(mayBlock && !(shuttingDown && inFlight == 0 && files.isEmpty()));
+				state = AWAKE;
+				publishStats();
+			}
+		}
+		catch (Throwable t) {
+			log.error(name + ": loop failed", t);
+		}
+		finally {
+			try {
+				destroy();
+			}
+			finally {
+				publishStats();
+				terminated = true;
+				runOrphans();
+				this.terminatedFuture.complete(null);
+			}
+		}
+	}
+
+	private void runTasks() {
+		Runnable task;
+		int budget = 4096;
+		while (budget-- > 0 && (task = tasks.poll()) != null) {
+			try {
+				task.run();
+			}
+			catch (Throwable t) {
+				log.error(name + ": task threw", t);
+			}
+		}
+	}
+
+	private void publishStats() {
+		LoopStats s = stats;
+		s.submitted = submitted;
+		s.completed = completed;
+		s.offloaded = offloaded;
+		s.inFlight = inFlight;
+		s.peakInFlight = peakInFlight;
+		s.waiting = waiting.size();
+		s.openFiles = files.size();
+		buffers.publish();
+	}
+
+	/** Requests in flight now, as the loop sees it (loop thread). */
+	protected final int inFlight() {
+		return inFlight;
+	}
+
+	/** For engine diagnostics: requests that wait for room. */
+	protected final List<IoRequest> waitingSnapshot() {
+		return new ArrayList<>(waiting);
+	}
+}

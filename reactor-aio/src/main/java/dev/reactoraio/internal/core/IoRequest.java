@@ -1,0 +1,113 @@
+package dev.reactoraio.internal.core;
+
+import java.nio.ByteBuffer;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One operation handed to an {@link IoLoop}. The fields describe it in engine-neutral terms; each
+ * engine turns them into an SQE, an iocb or a FileChannel call.
+ * <p>
+ * <b>Ownership.</b> {@link #memory} and {@link #attachment} are referenced from here until the
+ * completion is delivered, and the loop keeps every request it issued reachable until then. That is
+ * what keeps a buffer alive (and out of the hands of the GC or a pool) while the kernel may still
+ * write into it.
+ */
+public final class IoRequest {
+
+	public static final byte READ = 1;
+	public static final byte WRITE = 2;
+	/** fsync, or fdatasync when {@link #flags} is {@link #FSYNC_DATASYNC}. */
+	public static final byte FSYNC = 3;
+	/** openat(AT_FDCWD, memory, flags, mode): {@link #offset} holds the open flags, {@link #length} the mode. */
+	public static final byte OPEN = 4;
+	public static final byte CLOSE = 5;
+	/** statx of the open file into {@link #memory} (256 bytes), mask in {@link #length}. */
+	public static final byte STATX = 6;
+	/** ftruncate to {@link #offset}. */
+	public static final byte FTRUNCATE = 7;
+	/** fallocate(mode = {@link #flags}, offset, length = {@link #offset2}). */
+	public static final byte FALLOCATE = 8;
+	/** unlinkat(AT_FDCWD, memory, 0). */
+	public static final byte UNLINK = 9;
+
+	public static final int FSYNC_DATASYNC = 1;
+
+	public final byte op;
+	/** The file, or {@code null} for OPEN and UNLINK. */
+	public final @Nullable FileHandle file;
+	/** Use the file's page-cache descriptor even when it was opened with O_DIRECT. */
+	public boolean buffered;
+	/** The bytes to read into or write from: position to limit. A path for OPEN/UNLINK. */
+	public @Nullable ByteBuffer memory;
+	/** Native address of {@code memory}'s position, or 0 to let the engine compute it. */
+	public long address;
+	public int length;
+	public long offset;
+	public long offset2;
+	public int flags;
+	/** Anything else that must stay alive while the kernel owns this request. */
+	public @Nullable Object attachment;
+	public final IoCompletion completion;
+	/** Set by engines that fail with a Java exception rather than an errno; the result is then -EIO. */
+	public @Nullable Throwable failure;
+
+	// ---- owned by the loop ----
+	/** True once the issuer asked for cancellation; the completion still arrives. */
+	boolean cancelled;
+	/** The loop's slot while in flight, or -1. */
+	int slot = -1;
+	/** Sequence number of a write, for write barriers. */
+	long writeSeq;
+	boolean done;
+	/** Which engine path carried it, for the per-operation fallback statistics. */
+	boolean offloaded;
+
+	public IoRequest(byte op, @Nullable FileHandle file, IoCompletion completion) {
+		this.op = op;
+		this.file = file;
+		this.completion = completion;
+	}
+
+	public static IoRequest transfer(byte op, FileHandle file, ByteBuffer memory, long position, IoCompletion completion) {
+		IoRequest r = new IoRequest(op, file, completion);
+		r.memory = memory;
+		r.length = memory.remaining();
+		r.offset = position;
+		return r;
+	}
+
+	public boolean isCancelled() {
+		return cancelled;
+	}
+
+	/** The loop slot while in flight (engines index their per-slot native structures with it), or -1. */
+	public int slotIndex() {
+		return slot;
+	}
+
+	/** True when the engine handed it to the blocking pool (the kernel queue cannot cancel it). */
+	public boolean isOffloaded() {
+		return offloaded;
+	}
+
+	public static String opName(byte op) {
+		switch (op) {
+			case READ: return "read";
+			case WRITE: return "write";
+			case FSYNC: return "fsync";
+			case OPEN: return "open";
+			case CLOSE: return "close";
+			case STATX: return "statx";
+			case FTRUNCATE: return "ftruncate";
+			case FALLOCATE: return "fallocate";
+			case UNLINK: return "unlink";
+			default: return "op" + op;
+		}
+	}
+
+	@Override
+	public String toString() {
+		return opName(op) + (file != null ? " " + file.path : "") + " @" + offset + " len=" + length;
+	}
+}

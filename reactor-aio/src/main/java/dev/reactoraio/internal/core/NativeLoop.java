@@ -1,0 +1,300 @@
+package dev.reactoraio.internal.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.reactoraio.internal.jnr.Errno;
+import dev.reactoraio.internal.jnr.Native;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the two kernel engines (io_uring and kernel AIO) share: files are open(2) descriptors, and an
+ * operation the engine cannot queue runs as a blocking system call on the {@link BlockingPool}.
+ * <p>
+ * Opening is a chain of requests, so that each step goes to the ring when the kernel supports it:
+ * open (twice for O_DIRECT: the direct descriptor and its page-cache companion), then statx for the
+ * type and the O_DIRECT alignment, then, on kernels without {@code STATX_DIOALIGN}, the device's
+ * logical block size from sysfs on the blocking pool.
+ */
+public abstract class NativeLoop extends IoLoop {
+
+	/** Logical block size per block device (major:minor), read from sysfs once. */
+	private static final ConcurrentHashMap<Long, Integer> LOGICAL_BLOCK_SIZE = new ConcurrentHashMap<>();
+
+	protected NativeLoop(String name, BlockingPool blockingPool) {
+		super(name, blockingPool);
+	}
+
+	@Override
+	public final void open(OpenSpec spec, OpenCallback callback) {
+		if (isShuttingDown()) {
+			callback.opened(null, new IllegalStateException(name + " is disposed"));
+			return;
+		}
+		int directFlags = spec.direct ? spec.flags | Native.table().oDirect : spec.flags;
+		openat(spec, directFlags, (fd, error) -> {
+			if (error != null) {
+				callback.opened(null, error);
+			}
+			else if (!spec.direct) {
+				inspect(spec, new NativeFile(spec.path, this, spec, fd, fd), callback);
+			}
+			else {
+				openat(spec, spec.bufferedCompanionFlags(), (bufferedFd, error2) -> {
+					if (error2 != null) {
+						closeQuietly(fd);
+						callback.opened(null, error2);
+					}
+					else {
+						inspect(spec, new NativeFile(spec.path, this, spec, fd, bufferedFd), callback);
+					}
+				});
+			}
+		});
+	}
+
+	private interface FdCallback {
+		void done(int fd, @Nullable Throwable error);
+	}
+
+	private void openat(OpenSpec spec, int flags, FdCallback callback) {
+		IoRequest open = new IoRequest(IoRequest.OPEN, null, (request, result) -> {
+			if (result >= 0) {
+				callback.done((int) result, null);
+			}
+			else {
+				int errno = (int) -result;
+				callback.done(-1, explainOpenFailure(spec, errno, flags));
+			}
+		});
+		open.memory = Native.cStringBuffer(spec.absolutePath);
+		open.offset = flags;
+		open.length = 0666;
+		submit(open);
+	}
+
+	private static IOException explainOpenFailure(OpenSpec spec, int errno, int flags) {
+		if (errno == Errno.EINVAL && (flags & Native.table().oDirect) != 0) {
+			return new FileSystemException(spec.path.toString(), null,
+					Errno.message(errno) + " (the file system does not support O_DIRECT)");
+		}
+		return IoErrors.forPath(errno, spec.path);
+	}
+
+	private void inspect(OpenSpec spec, NativeFile file, OpenCallback callback) {
+		statx(file, (statx, error) -> {
+			if (error != null || statx == null) {
+				abandon(file, callback, error);
+			}
+			else if (statx.isDirectory()) {
+				abandon(file, callback, new FileSystemException(spec.path.toString(), null, "Is a directory"));
+			}
+			else if (!file.direct) {
+				opened(file, callback);
+			}
+			else if (statx.hasDioAlign()) {
+				file.memoryAlignment = Math.max(1, statx.dioMemAlign);
+				file.offsetAlignment = statx.dioOffsetAlign;
+				file.alignmentSource = "statx";
+				opened(file, callback);
+			}
+			else {
+				logicalBlockSize(file, statx, callback);
+			}
+		});
+	}
+
+	/** Loop thread: statx of an open file; the callback gets the parsed struct or the error. */
+	public final void statx(FileHandle file, java.util.function.BiConsumer<@Nullable Statx, @Nullable Throwable> callback) {
+		IoRequest request = new IoRequest(IoRequest.STATX, file, (r, result) -> {
+			if (result < 0) {
+				callback.accept(null, IoErrors.of(r, result));
+			}
+			else {
+				callback.accept(new Statx(r.memory), null);
+			}
+		});
+		request.memory = Statx.newBuffer();
+		request.length = Statx.MASK;
+		submit(request);
+	}
+
+	@Override
+	public final void size(FileHandle file, SizeCallback callback) {
+		statx(file, (statx, error) -> {
+			if (statx == null) {
+				callback.done(-1, error);
+			}
+			else {
+				callback.done(statx.size, null);
+			}
+		});
+	}
+
+	private void logicalBlockSize(NativeFile file, Statx statx, OpenCallback callback) {
+		long device = ((long) statx.devMajor << 32) | statx.devMinor;
+		Integer known = LOGICAL_BLOCK_SIZE.get(device);
+		if (known != null) {
+			applyBlockSize(file, known);
+			opened(file, callback);
+			return;
+		}
+		blockingPool.execute(() -> {
+			int size = readLogicalBlockSize(statx.devMajor, statx.devMinor);
+			LOGICAL_BLOCK_SIZE.put(device, size);
+			execute(() -> {
+				applyBlockSize(file, size);
+				opened(file, callback);
+			});
+		});
+	}
+
+	private static void applyBlockSize(NativeFile file, int size) {
+		file.memoryAlignment = Math.abs(size);
+		file.offsetAlignment = Math.abs(size);
+		file.alignmentSource = size > 0 ? "sysfs" : "default";
+	}
+
+	/** The logical block size of a device or of the disk holding a partition; -4096 (default) when unknown. */
+	static int readLogicalBlockSize(int major, int minor) {
+		Path dev = Path.of("/sys/dev/block/" + major + ":" + minor);
+		for (Path candidate : new Path[] {dev.resolve("queue/logical_block_size"),
+				dev.resolve("../queue/logical_block_size")}) {
+			try {
+				int size = Integer.parseInt(Files.readString(candidate).trim());
+				if (size > 0 && Integer.bitCount(size) == 1) {
+					return size;
+				}
+			}
+			catch (IOException | RuntimeException e) {
+				// not a block device with a queue (e.g. an overlay or virtual file system): try the next
+			}
+		}
+		return -BufferPool.PAGE;
+	}
+
+	private void opened(NativeFile file, OpenCallback callback) {
+		if (isShuttingDown()) {
+			abandon(file, callback, new IllegalStateException(name + " is disposed"));
+			return;
+		}
+		register(file);
+		callback.opened(file, null);
+	}
+
+	private void abandon(NativeFile file, OpenCallback callback, @Nullable Throwable error) {
+		closeQuietly(file.fd);
+		if (file.bufferedFd != file.fd) {
+			closeQuietly(file.bufferedFd);
+		}
+		callback.opened(null, error != null ? error : new IOException("statx failed"));
+	}
+
+	private void closeQuietly(int fd) {
+		submit(closeRequest(fd, (r, result) -> { }));
+	}
+
+	@Override
+	protected final void closeDescriptors(FileHandle handle) {
+		NativeFile file = (NativeFile) handle;
+		AtomicReference<@Nullable Throwable> firstError = new AtomicReference<>();
+		Runnable finish = () -> {
+			if (file.deleteOnClose) {
+				IoRequest unlink = new IoRequest(IoRequest.UNLINK, null, (r, result) -> {
+					if (result < 0 && result != -Errno.ENOENT && firstError.get() == null) {
+						firstError.set(IoErrors.forPath((int) -result, file.path));
+					}
+					file.closed(firstError.get());
+				});
+				unlink.memory = Native.cStringBuffer(file.path.toAbsolutePath().toString());
+				submit(unlink);
+			}
+			else {
+				file.closed(firstError.get());
+			}
+		};
+		IoCompletion onClose = (r, result) -> {
+			if (result < 0 && firstError.get() == null) {
+				firstError.set(IoErrors.of(r, result));
+			}
+		};
+		if (file.bufferedFd != file.fd) {
+			submit(closeRequest(file.bufferedFd, onClose));
+		}
+		submit(closeRequest(file.fd, (r, result) -> {
+			onClose.onComplete(r, result);
+			finish.run();
+		}));
+	}
+
+	private static IoRequest closeRequest(int fd, IoCompletion completion) {
+		IoRequest close = new IoRequest(IoRequest.CLOSE, null, completion);
+		close.offset = fd;
+		return close;
+	}
+
+	@Override
+	public int descriptorOf(FileHandle file) {
+		return ((NativeFile) file).fd;
+	}
+
+	/** The descriptor a request addresses: its file's (direct or page-cache) descriptor, or {@code offset} for CLOSE. */
+	protected static int fdOf(IoRequest request) {
+		if (request.op == IoRequest.CLOSE) {
+			return (int) request.offset;
+		}
+		NativeFile file = (NativeFile) request.file;
+		return file == null ? Native.AT_FDCWD : file.fdFor(request);
+	}
+
+	/** Address of a request's memory at its position (the engine's view of {@link IoRequest#memory}). */
+	protected static long addressOf(IoRequest request) {
+		if (request.address != 0) {
+			return request.address;
+		}
+		ByteBuffer memory = request.memory;
+		return memory == null ? 0 : Native.address(memory) + memory.position();
+	}
+
+	/**
+	 * Runs a request as a blocking system call (on the blocking pool). Returns what the kernel would put
+	 * in a CQE: the result, or {@code -errno}.
+	 */
+	protected static long performBlocking(IoRequest request) {
+		int fd = fdOf(request);
+		switch (request.op) {
+			case IoRequest.READ:
+				return Native.pread(fd, addressOf(request), request.length, request.offset);
+			case IoRequest.WRITE:
+				return Native.pwrite(fd, addressOf(request), request.length, request.offset);
+			case IoRequest.FSYNC:
+				return request.flags == IoRequest.FSYNC_DATASYNC ? Native.fdatasync(fd) : Native.fsync(fd);
+			case IoRequest.OPEN:
+				return Native.openat(Native.AT_FDCWD, addressOf(request), (int) request.offset, request.length);
+			case IoRequest.CLOSE:
+				return Native.close(fd);
+			case IoRequest.STATX:
+				return Native.statx(fd, emptyPath(), Native.AT_EMPTY_PATH, request.length, addressOf(request));
+			case IoRequest.FTRUNCATE:
+				return Native.ftruncate(fd, request.offset);
+			case IoRequest.FALLOCATE:
+				return Native.fallocate(fd, request.flags, request.offset, request.offset2);
+			case IoRequest.UNLINK:
+				return Native.unlinkat(Native.AT_FDCWD, addressOf(request), 0);
+			default:
+				return -Errno.EINVAL;
+		}
+	}
+
+	private static final ByteBuffer EMPTY_PATH = ByteBuffer.allocateDirect(8);
+
+	/** Address of a NUL byte that lives as long as the class: the empty path of statx(fd, "", AT_EMPTY_PATH). */
+	protected static long emptyPath() {
+		return Native.address(EMPTY_PATH);
+	}
+}

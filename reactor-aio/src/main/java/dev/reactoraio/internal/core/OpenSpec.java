@@ -1,0 +1,156 @@
+package dev.reactoraio.internal.core;
+
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import dev.reactoraio.AioOpenOption;
+import dev.reactoraio.internal.jnr.Native;
+import dev.reactoraio.internal.jnr.SyscallTable;
+
+/**
+ * The open options of one {@code AsyncFile.open}, checked the way {@code FileChannel.open} and
+ * {@code AsynchronousFileChannel.open} check them, and turned into open(2) flags.
+ */
+public final class OpenSpec {
+
+	public final Path path;
+	/** Absolute path, so that the kernel resolves it as Java did, whatever the process working directory. */
+	public final String absolutePath;
+	public final boolean read;
+	public final boolean write;
+	public final boolean direct;
+	public final boolean deleteOnClose;
+	/** open(2) flags without O_DIRECT (engines add it for the direct descriptor). */
+	public final int flags;
+	/** The same options for FileChannel.open (the NIO engine). */
+	public final Set<OpenOption> nioOptions;
+
+	private OpenSpec(Path path, boolean read, boolean write, boolean direct, boolean deleteOnClose, int flags,
+			Set<OpenOption> nioOptions) {
+		this.path = path;
+		this.absolutePath = path.toAbsolutePath().toString();
+		this.read = read;
+		this.write = write;
+		this.direct = direct;
+		this.deleteOnClose = deleteOnClose;
+		this.flags = flags;
+		this.nioOptions = Collections.unmodifiableSet(nioOptions);
+	}
+
+	/**
+	 * Validates {@code options}: no option means READ; APPEND is refused as AsynchronousFileChannel
+	 * refuses it (every write names its position); unknown options are unsupported.
+	 *
+	 * @throws IllegalArgumentException for contradictory options
+	 * @throws UnsupportedOperationException for APPEND or an option this library does not know
+	 */
+	public static OpenSpec of(Path path, Set<? extends OpenOption> options) {
+		boolean read = false;
+		boolean write = false;
+		boolean create = false;
+		boolean createNew = false;
+		boolean truncate = false;
+		boolean direct = false;
+		boolean deleteOnClose = false;
+		boolean noFollow = false;
+		boolean sync = false;
+		boolean dsync = false;
+		for (OpenOption option : options) {
+			if (option == StandardOpenOption.READ) {
+				read = true;
+			}
+			else if (option == StandardOpenOption.WRITE) {
+				write = true;
+			}
+			else if (option == StandardOpenOption.APPEND) {
+				throw new UnsupportedOperationException("APPEND not allowed: every AsyncFile write names its position "
+						+ "(AioFiles.write supports APPEND)");
+			}
+			else if (option == StandardOpenOption.CREATE) {
+				create = true;
+			}
+			else if (option == StandardOpenOption.CREATE_NEW) {
+				createNew = true;
+			}
+			else if (option == StandardOpenOption.TRUNCATE_EXISTING) {
+				truncate = true;
+			}
+			else if (option == StandardOpenOption.DELETE_ON_CLOSE) {
+				deleteOnClose = true;
+			}
+			else if (option == StandardOpenOption.SYNC) {
+				sync = true;
+			}
+			else if (option == StandardOpenOption.DSYNC) {
+				dsync = true;
+			}
+			else if (option == StandardOpenOption.SPARSE) {
+				continue; // a hint; Linux files are sparse anyway
+			}
+			else if (option == LinkOption.NOFOLLOW_LINKS) {
+				noFollow = true;
+			}
+			else if (option == AioOpenOption.DIRECT || option == ExtendedOpenOption.DIRECT) {
+				direct = true;
+			}
+			else if (option == null) {
+				throw new NullPointerException("null open option");
+			}
+			else {
+				throw new UnsupportedOperationException(option + " not supported");
+			}
+		}
+		if (!read && !write) {
+			read = true;
+		}
+		int flags = Native.O_CLOEXEC | (read && write ? Native.O_RDWR : write ? Native.O_WRONLY : Native.O_RDONLY);
+		if (write) {
+			if (createNew) {
+				flags |= Native.O_CREAT | Native.O_EXCL;
+			}
+			else if (create) {
+				flags |= Native.O_CREAT;
+			}
+			if (truncate) {
+				flags |= Native.O_TRUNC;
+			}
+		}
+		if (sync) {
+			flags |= Native.O_SYNC;
+		}
+		if (dsync) {
+			flags |= Native.O_DSYNC;
+		}
+		// As the JDK does: DELETE_ON_CLOSE must not follow a link planted at the path.
+		if (noFollow || deleteOnClose) {
+			flags |= SyscallTable.CURRENT != null ? SyscallTable.CURRENT.oNofollow : 0;
+		}
+		Set<OpenOption> nio = new HashSet<>();
+		for (OpenOption option : options) {
+			if (option == AioOpenOption.DIRECT) {
+				nio.add(ExtendedOpenOption.DIRECT);
+			}
+			else if (option != StandardOpenOption.DELETE_ON_CLOSE) {
+				nio.add(option);
+			}
+		}
+		if (read) {
+			nio.add(StandardOpenOption.READ);
+		}
+		if (noFollow || deleteOnClose) {
+			nio.add(LinkOption.NOFOLLOW_LINKS);
+		}
+		return new OpenSpec(path, read, write, direct, deleteOnClose, flags, nio);
+	}
+
+	/** Flags for the page-cache descriptor of a direct file: no create, no truncate (the first open did that). */
+	public int bufferedCompanionFlags() {
+		return flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_TRUNC);
+	}
+}

@@ -1,0 +1,89 @@
+package dev.reactoraio.internal.flow;
+
+import java.nio.ByteBuffer;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+
+import dev.reactoraio.AioResources;
+import dev.reactoraio.AsyncFile;
+import dev.reactoraio.internal.core.IoLoop;
+import dev.reactoraio.internal.core.OpenSpec;
+import dev.reactoraio.internal.runtime.DefaultAioResources;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The static entry points behind {@link AsyncFile#open} and {@link dev.reactoraio.AioFiles}. */
+public final class AsyncFiles {
+
+	private AsyncFiles() {
+	}
+
+	public static Mono<AsyncFile> open(Path path, Set<? extends OpenOption> options, AioResources resources) {
+		Objects.requireNonNull(path, "path");
+		Objects.requireNonNull(options, "options");
+		Objects.requireNonNull(resources, "resources");
+		OpenSpec spec;
+		try {
+			spec = OpenSpec.of(path, options);
+		}
+		catch (RuntimeException e) {
+			return Mono.error(e);
+		}
+		if (!(resources instanceof DefaultAioResources)) {
+			return Mono.error(new IllegalArgumentException("resources must come from AioResources.builder() or global()"));
+		}
+		DefaultAioResources runtime = (DefaultAioResources) resources;
+		return Mono.defer(() -> {
+			IoLoop loop = runtime.nextLoop();
+			return new MonoFileOp<AsyncFile>(loop, op -> loop.open(spec, (handle, error) -> {
+				if (handle == null) {
+					op.fail(error != null ? error : new IllegalStateException("open failed"));
+				}
+				else {
+					op.succeed(new DefaultAsyncFile(handle, runtime.readahead()));
+				}
+			}), file -> file.close().subscribe(null, e -> { }));
+		});
+	}
+
+	public static Flux<ByteBuffer> readAll(Path path, int chunkSize, AioResources resources, OpenOption... options) {
+		Objects.requireNonNull(path, "path");
+		if (chunkSize <= 0) {
+			return Flux.error(new IllegalArgumentException("chunkSize must be > 0, was " + chunkSize));
+		}
+		Set<OpenOption> set = new HashSet<>(Arrays.asList(options));
+		if (set.contains(StandardOpenOption.WRITE) || set.contains(StandardOpenOption.APPEND)) {
+			return Flux.error(new IllegalArgumentException("WRITE and APPEND are not allowed when reading"));
+		}
+		return Flux.usingWhen(open(path, set, resources), file -> file.readChunks(0, Long.MAX_VALUE, chunkSize),
+				AsyncFile::close, (file, error) -> file.close(), AsyncFile::close);
+	}
+
+	public static Mono<Long> writeAll(Publisher<? extends ByteBuffer> source, Path path, AioResources resources,
+			OpenOption... options) {
+		Objects.requireNonNull(source, "source");
+		Objects.requireNonNull(path, "path");
+		Set<OpenOption> set = new HashSet<>(Arrays.asList(options));
+		if (set.contains(StandardOpenOption.READ)) {
+			return Mono.error(new IllegalArgumentException("READ is not allowed when writing"));
+		}
+		if (set.isEmpty()) {
+			set.add(StandardOpenOption.CREATE);
+			set.add(StandardOpenOption.TRUNCATE_EXISTING);
+		}
+		boolean append = set.remove(StandardOpenOption.APPEND);
+		if (append && set.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+			return Mono.error(new IllegalArgumentException("APPEND + TRUNCATE_EXISTING not allowed"));
+		}
+		set.add(StandardOpenOption.WRITE);
+		return Mono.usingWhen(open(path, set, resources),
+				file -> (append ? file.size() : Mono.just(0L)).flatMap(start -> file.write(source, start)),
+				AsyncFile::close, (file, error) -> file.close(), AsyncFile::close);
+	}
+}

@@ -1,0 +1,242 @@
+package dev.reactoraio.internal.flow;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+import dev.reactoraio.AsyncFile;
+import dev.reactoraio.BufferProvider;
+import dev.reactoraio.internal.core.FileHandle;
+import dev.reactoraio.internal.core.IoErrors;
+import dev.reactoraio.internal.core.IoLoop;
+import dev.reactoraio.internal.core.IoRequest;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The {@link AsyncFile} implementation: argument checks, then a publisher bound to the file's loop. */
+final class DefaultAsyncFile implements AsyncFile {
+
+	private final FileHandle handle;
+	private final IoLoop loop;
+	private final int readahead;
+
+	DefaultAsyncFile(FileHandle handle, int readahead) {
+		this.handle = handle;
+		this.loop = handle.loop;
+		this.readahead = readahead;
+	}
+
+	FileHandle handle() {
+		return handle;
+	}
+
+	@Override
+	public Path path() {
+		return handle.path;
+	}
+
+	@Override
+	public boolean isOpen() {
+		return handle.isOpen();
+	}
+
+	@Override
+	public Mono<Integer> read(ByteBuffer dst, long position) {
+		Objects.requireNonNull(dst, "dst");
+		if (position < 0) {
+			return Mono.error(new IllegalArgumentException("Negative position"));
+		}
+		if (dst.isReadOnly()) {
+			return Mono.error(new IllegalArgumentException("Read-only buffer"));
+		}
+		return new MonoFileOp<>(loop, op -> {
+			if (!usable(op, true, false)) {
+				return;
+			}
+			if (!dst.hasRemaining()) {
+				op.succeed(0);
+				return;
+			}
+			IoRequest request = Transfers.read(handle, dst, position, (r, result) -> {
+				if (result < 0) {
+					op.fail(IoErrors.of(r, result));
+				}
+				else if (result == 0) {
+					op.succeed(-1);
+				}
+				else {
+					dst.position(dst.position() + (int) result);
+					op.succeed((int) result);
+				}
+			});
+			op.track(request);
+			loop.submit(request);
+		});
+	}
+
+	@Override
+	public Mono<Integer> write(ByteBuffer src, long position) {
+		Objects.requireNonNull(src, "src");
+		if (position < 0) {
+			return Mono.error(new IllegalArgumentException("Negative position"));
+		}
+		return new MonoFileOp<>(loop, op -> {
+			if (!usable(op, false, true)) {
+				return;
+			}
+			if (!src.hasRemaining()) {
+				op.succeed(0);
+				return;
+			}
+			IoRequest request = Transfers.write(handle, src, position, (r, result) -> {
+				if (result < 0) {
+					op.fail(IoErrors.of(r, result));
+				}
+				else {
+					src.position(src.position() + (int) result);
+					op.succeed((int) result);
+				}
+			});
+			op.track(request);
+			loop.submit(request);
+		});
+	}
+
+	@Override
+	public Flux<ByteBuffer> readChunks(long position, long count, int chunkSize) {
+		return readChunks(position, count, chunkSize, BufferProvider.directByteBuffers());
+	}
+
+	@Override
+	public <B> Flux<B> readChunks(long position, long count, int chunkSize, BufferProvider<B> buffers) {
+		Objects.requireNonNull(buffers, "buffers");
+		if (position < 0) {
+			return Flux.error(new IllegalArgumentException("Negative position"));
+		}
+		if (count < 0) {
+			return Flux.error(new IllegalArgumentException("Negative count"));
+		}
+		if (chunkSize <= 0) {
+			return Flux.error(new IllegalArgumentException("chunkSize must be > 0, was " + chunkSize));
+		}
+		if (count == 0) {
+			return Flux.empty();
+		}
+		long bounded = count > Long.MAX_VALUE - position ? Long.MAX_VALUE : count;
+		return new FluxReadChunks<>(handle, position, bounded, chunkSize, readahead, buffers);
+	}
+
+	@Override
+	public Mono<Long> write(Publisher<? extends ByteBuffer> source, long position) {
+		Objects.requireNonNull(source, "source");
+		if (position < 0) {
+			return Mono.error(new IllegalArgumentException("Negative position"));
+		}
+		return new MonoWriteStream(handle, source, position, readahead);
+	}
+
+	@Override
+	public Mono<Void> force(boolean metaData) {
+		return new MonoFileOp<>(loop, op -> {
+			if (!usable(op, false, false)) {
+				return;
+			}
+			handle.afterEarlierWrites(() -> {
+				IoRequest fsync = new IoRequest(IoRequest.FSYNC, handle, (r, result) -> complete(op, r, result));
+				fsync.flags = metaData ? 0 : IoRequest.FSYNC_DATASYNC;
+				op.track(fsync);
+				loop.submit(fsync);
+			});
+		});
+	}
+
+	@Override
+	public Mono<Long> size() {
+		return new MonoFileOp<>(loop, op -> {
+			if (!usable(op, false, false)) {
+				return;
+			}
+			loop.size(handle, (size, error) -> {
+				if (error != null) {
+					op.fail(error);
+				}
+				else {
+					op.succeed(size);
+				}
+			});
+		});
+	}
+
+	@Override
+	public Mono<Void> truncate(long size) {
+		if (size < 0) {
+			return Mono.error(new IllegalArgumentException("Negative size"));
+		}
+		return new MonoFileOp<>(loop, op -> {
+			if (!usable(op, false, true)) {
+				return;
+			}
+			handle.afterEarlierWrites(() -> loop.size(handle, (current, error) -> {
+				if (error != null) {
+					op.fail(error);
+				}
+				else if (size >= current) {
+					op.succeed(null);
+				}
+				else {
+					IoRequest truncate = new IoRequest(IoRequest.FTRUNCATE, handle, (r, result) -> complete(op, r, result));
+					truncate.offset = size;
+					op.track(truncate);
+					loop.submit(truncate);
+				}
+			}));
+		});
+	}
+
+	private static void complete(MonoFileOp.Op<Void> op, IoRequest request, long result) {
+		if (result < 0) {
+			op.fail(IoErrors.of(request, result));
+		}
+		else {
+			op.succeed(null);
+		}
+	}
+
+	@Override
+	public Mono<Void> close() {
+		return new MonoFileOp<>(loop, op -> loop.closeFile(handle, error -> {
+			if (error != null) {
+				op.fail(error);
+			}
+			else {
+				op.succeed(null);
+			}
+		}));
+	}
+
+	/** Loop thread: fails {@code op} if the file is closed or lacks the mode it needs. */
+	private boolean usable(MonoFileOp.Op<?> op, boolean read, boolean write) {
+		if (handle.isClosing()) {
+			op.fail(new ClosedChannelException());
+			return false;
+		}
+		if (read && !handle.readable) {
+			op.fail(new NonReadableChannelException());
+			return false;
+		}
+		if (write && !handle.writable) {
+			op.fail(new NonWritableChannelException());
+			return false;
+		}
+		return true;
+	}
+
+	@Override
+	public String toString() {
+		return "AsyncFile[" + handle.path + ", " + loop.name() + (handle.direct ? ", O_DIRECT" : "") + "]";
+	}
+}

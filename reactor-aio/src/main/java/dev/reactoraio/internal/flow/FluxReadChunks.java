@@ -1,0 +1,401 @@
+package dev.reactoraio.internal.flow;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonReadableChannelException;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+
+import dev.reactoraio.BufferProvider;
+import dev.reactoraio.internal.core.Abortable;
+import dev.reactoraio.internal.core.FileHandle;
+import dev.reactoraio.internal.core.IoCompletion;
+import dev.reactoraio.internal.core.IoErrors;
+import dev.reactoraio.internal.core.IoLoop;
+import dev.reactoraio.internal.core.IoRequest;
+import org.jspecify.annotations.Nullable;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * A streaming read: chunks of a file, in file order, as fast as demand allows and no faster.
+ * <p>
+ * <b>Backpressure.</b> At most {@code readahead} chunks are read or waiting in the reorder window at
+ * any time, so no more than {@code emitted + readahead} reads are ever issued, whatever the demand
+ * (unbounded demand included). Reads start with the first request. Completions arrive in any order;
+ * the window holds completed chunks until those before them are delivered.
+ * <p>
+ * <b>Short reads and the end.</b> A short read is resubmitted for the rest of its chunk; a read of
+ * zero bytes is the end of file: the stream completes after the chunks before it, and chunks read
+ * ahead past the end are released.
+ * <p>
+ * <b>Cancellation.</b> Cancelling flips state at once: nothing more is emitted, completed chunks are
+ * released, and each chunk still in flight is released when its completion arrives (after the kernel
+ * was asked to cancel it), never before. All state except {@code requested}, {@code wip} and
+ * {@code cancelled} is confined to the file's loop.
+ *
+ * @param <B> the buffer type
+ */
+final class FluxReadChunks<B> extends Flux<B> {
+
+	private final FileHandle file;
+	private final long position;
+	private final long count;
+	private final int chunkSize;
+	private final int readahead;
+	private final BufferProvider<B> provider;
+
+	FluxReadChunks(FileHandle file, long position, long count, int chunkSize, int readahead,
+			BufferProvider<B> provider) {
+		this.file = file;
+		this.position = position;
+		this.count = count;
+		this.chunkSize = chunkSize;
+		this.readahead = readahead;
+		this.provider = provider;
+	}
+
+	@Override
+	public void subscribe(CoreSubscriber<? super B> actual) {
+		ReadStream<B> stream = new ReadStream<>(actual, this);
+		actual.onSubscribe(stream);
+		stream.schedule();
+	}
+
+	static final class ReadStream<B> implements org.reactivestreams.Subscription, Runnable, Abortable, Scannable {
+
+		private static final Logger log = Loggers.getLogger(FluxReadChunks.class);
+
+		@SuppressWarnings("rawtypes")
+		private static final AtomicLongFieldUpdater<ReadStream> REQUESTED =
+				AtomicLongFieldUpdater.newUpdater(ReadStream.class, "requested");
+		@SuppressWarnings("rawtypes")
+		private static final AtomicIntegerFieldUpdater<ReadStream> WIP =
+				AtomicIntegerFieldUpdater.newUpdater(ReadStream.class, "wip");
+
+		volatile long requested;
+		volatile int wip;
+		volatile boolean cancelled;
+		private volatile @Nullable Throwable invalidRequest;
+
+		private final FileHandle file;
+		private final IoLoop loop;
+		private final int chunkSize;
+		private final int readahead;
+		private final BufferProvider<B> provider;
+
+		// ---- loop-confined ----
+		private @Nullable CoreSubscriber<? super B> actual;
+		private final ArrayDeque<Chunk> window;
+		private long nextPosition;
+		private long remaining;
+		private boolean started;
+		private boolean demanded;
+		private boolean noMoreChunks;
+		private boolean terminated;
+		private @Nullable Throwable error;
+
+		ReadStream(CoreSubscriber<? super B> actual, FluxReadChunks<B> parent) {
+			this.actual = actual;
+			this.file = parent.file;
+			this.loop = parent.file.loop;
+			this.chunkSize = parent.chunkSize;
+			this.readahead = parent.readahead;
+			this.provider = parent.provider;
+			this.nextPosition = parent.position;
+			this.remaining = parent.count;
+			this.window = new ArrayDeque<>(parent.readahead);
+		}
+
+		@Override
+		public void request(long n) {
+			if (n <= 0) {
+				invalidRequest = new IllegalArgumentException(
+						"§3.9 violated: positive request amount required but it was " + n);
+			}
+			else {
+				Operators.addCap(REQUESTED, this, n);
+			}
+			schedule();
+		}
+
+		@Override
+		public void cancel() {
+			if (!cancelled) {
+				cancelled = true;
+				schedule();
+			}
+		}
+
+		@Override
+		public void abort(Throwable cause) {
+			if (error == null) {
+				error = cause;
+			}
+			schedule();
+		}
+
+		void schedule() {
+			if (WIP.getAndIncrement(this) == 0) {
+				if (loop.inLoop()) {
+					drain();
+				}
+				else {
+					loop.execute(this);
+				}
+			}
+		}
+
+		@Override
+		public void run() {
+			drain();
+		}
+
+		private void drain() {
+			int missed = 1;
+			do {
+				try {
+					drainOnce();
+				}
+				catch (Throwable t) {
+					log.error("read stream of " + file.path + " failed", t);
+					stop(Operators.onOperatorError(t, currentContext()), true);
+				}
+				missed = WIP.addAndGet(this, -missed);
+			}
+			while (missed != 0);
+		}
+
+		private reactor.util.context.Context currentContext() {
+			CoreSubscriber<? super B> a = actual;
+			return a != null ? a.currentContext() : reactor.util.context.Context.empty();
+		}
+
+		private void drainOnce() {
+			if (terminated) {
+				return;
+			}
+			if (cancelled) {
+				stop(null, false);
+				return;
+			}
+			if (!started) {
+				started = true;
+				if (file.isClosing()) {
+					stop(new ClosedChannelException(), true);
+					return;
+				}
+				if (!file.readable) {
+					stop(new NonReadableChannelException(), true);
+					return;
+				}
+				file.attach(this);
+			}
+			Throwable invalid = invalidRequest;
+			if (invalid != null) {
+				stop(invalid, true);
+				return;
+			}
+			if (error != null) {
+				stop(error, true);
+				return;
+			}
+			long r = requested;
+			if (r > 0) {
+				demanded = true;
+			}
+			long emitted = 0;
+			while (!window.isEmpty() && window.peek().complete && (emitted != r || window.peek().filled == 0)) {
+				Chunk chunk = window.poll();
+				if (chunk.filled > 0) {
+					provider.written(chunk.buffer, chunk.filled);
+					emitted++;
+					chunk.emitted = true;
+					actual.onNext(chunk.buffer);
+					if (cancelled || terminated) {
+						Operators.produced(REQUESTED, this, emitted);
+						return;
+					}
+				}
+				else {
+					release(chunk);
+				}
+				if (chunk.eof) {
+					noMoreChunks = true;
+					discardWindow();
+				}
+			}
+			if (emitted != 0) {
+				Operators.produced(REQUESTED, this, emitted);
+			}
+			if (noMoreChunks && window.isEmpty()) {
+				terminated = true;
+				file.detach(this);
+				CoreSubscriber<? super B> a = actual;
+				actual = null;
+				a.onComplete();
+				return;
+			}
+			if (demanded) {
+				issueChunks();
+			}
+		}
+
+		private void issueChunks() {
+			while (!noMoreChunks && window.size() < readahead) {
+				if (remaining == 0) {
+					noMoreChunks = true;
+					return;
+				}
+				int length = (int) Math.min(chunkSize, remaining);
+				B buffer = provider.allocate(length);
+				Chunk chunk = new Chunk(nextPosition, length, buffer, provider.writableView(buffer));
+				nextPosition += length;
+				if (remaining != Long.MAX_VALUE) {
+					remaining -= length;
+				}
+				window.add(chunk);
+				chunk.issue();
+				if (remaining == 0) {
+					noMoreChunks = true;
+				}
+			}
+		}
+
+		/** Ends the stream: releases every chunk (in-flight ones when they complete), then signals. */
+		private void stop(@Nullable Throwable failure, boolean signal) {
+			if (terminated) {
+				return;
+			}
+			terminated = true;
+			file.detach(this);
+			discardWindow();
+			CoreSubscriber<? super B> a = actual;
+			actual = null;
+			if (signal && a != null && failure != null) {
+				a.onError(failure);
+			}
+		}
+
+		private void discardWindow() {
+			for (Chunk chunk : window) {
+				if (chunk.complete) {
+					release(chunk);
+				}
+				else {
+					chunk.discarded = true;
+					IoRequest request = chunk.current;
+					if (request != null) {
+						loop.cancel(request);
+					}
+				}
+			}
+			window.clear();
+		}
+
+		private void release(Chunk chunk) {
+			if (chunk.emitted) {
+				return;
+			}
+			try {
+				provider.release(chunk.buffer);
+			}
+			catch (Throwable t) {
+				log.warn("BufferProvider.release threw", t);
+			}
+		}
+
+		@Override
+		@SuppressWarnings("rawtypes")
+		public @Nullable Object scanUnsafe(Attr key) {
+			if (key == Attr.PREFETCH) {
+				return readahead;
+			}
+			if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
+				return requested;
+			}
+			if (key == Attr.CANCELLED) {
+				return cancelled;
+			}
+			if (key == Attr.TERMINATED) {
+				return terminated;
+			}
+			if (key == Attr.RUN_STYLE) {
+				return Attr.RunStyle.ASYNC;
+			}
+			return null;
+		}
+
+		/** One chunk of the window: its buffer belongs to the kernel while {@link #current} is in flight. */
+		final class Chunk implements IoCompletion {
+			final long position;
+			final int length;
+			final B buffer;
+			final ByteBuffer view;
+			int filled;
+			boolean complete;
+			boolean eof;
+			boolean discarded;
+			boolean emitted;
+			@Nullable IoRequest current;
+
+			Chunk(long position, int length, B buffer, ByteBuffer view) {
+				this.position = position;
+				this.length = length;
+				this.buffer = buffer;
+				this.view = view;
+			}
+
+			void issue() {
+				ByteBuffer target = view.duplicate();
+				target.position(view.position() + filled).limit(view.position() + length);
+				IoRequest request = Transfers.read(file, target, position + filled, this);
+				current = request;
+				loop.submit(request);
+			}
+
+			@Override
+			public void onComplete(IoRequest request, long result) {
+				current = null;
+				if (discarded) {
+					release(this);
+					return;
+				}
+				if (result < 0) {
+					complete = true;
+					if (error == null) {
+						error = IoErrors.of(request, result);
+					}
+				}
+				else if (result == 0) {
+					complete = true;
+					eof = true;
+				}
+				else {
+					filled += (int) result;
+					if (filled < length) {
+						if (file.isClosing()) {
+							complete = true;
+							if (error == null) {
+								error = new java.nio.channels.AsynchronousCloseException();
+							}
+						}
+						else {
+							issue();
+							return;
+						}
+					}
+					else {
+						complete = true;
+					}
+				}
+				schedule();
+			}
+		}
+	}
+}

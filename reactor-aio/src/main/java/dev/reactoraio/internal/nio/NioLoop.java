@@ -1,0 +1,226 @@
+package dev.reactoraio.internal.nio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import dev.reactoraio.internal.core.BlockingPool;
+import dev.reactoraio.internal.core.FileHandle;
+import dev.reactoraio.internal.core.IoLoop;
+import dev.reactoraio.internal.core.IoRequest;
+import dev.reactoraio.internal.core.OpenCallback;
+import dev.reactoraio.internal.core.OpenSpec;
+import dev.reactoraio.internal.core.SizeCallback;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The portable engine: positional {@link FileChannel} calls on the bounded {@link BlockingPool}.
+ * Publishers, capacity and ordering are the same as with the kernel engines; only the engine differs.
+ * It needs nothing from the kernel beyond what the JDK uses, so it is what non-Linux systems and
+ * fully locked-down containers get.
+ */
+public final class NioLoop extends IoLoop {
+
+	private final int capacity;
+
+	public NioLoop(String name, BlockingPool blockingPool, int entries) {
+		super(name, blockingPool);
+		this.capacity = 2 * entries;
+	}
+
+	@Override
+	protected int init() {
+		return capacity;
+	}
+
+	@Override
+	public String describe() {
+		return "NIO FileChannel pool threads=" + blockingPool.threads() + " capacity=" + capacity;
+	}
+
+	@Override
+	protected void issue(IoRequest request) {
+		offload(request, NioLoop::perform);
+	}
+
+	private static long perform(IoRequest request) {
+		try {
+			return transfer(request);
+		}
+		catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+	}
+
+	private static long transfer(IoRequest request) throws IOException {
+		NioFile file = (NioFile) request.file;
+		if (file == null) {
+			throw new IllegalArgumentException("no file for " + request);
+		}
+		FileChannel channel = file.channelFor(request);
+		switch (request.op) {
+			case IoRequest.READ: {
+				int n = channel.read(memory(request), request.offset);
+				return n < 0 ? 0 : n;
+			}
+			case IoRequest.WRITE:
+				return channel.write(memory(request), request.offset);
+			case IoRequest.FSYNC:
+				channel.force(request.flags != IoRequest.FSYNC_DATASYNC);
+				return 0;
+			case IoRequest.FTRUNCATE:
+				channel.truncate(request.offset);
+				return 0;
+			default:
+				throw new UnsupportedOperationException(IoRequest.opName(request.op) + " on the NIO backend");
+		}
+	}
+
+	private static ByteBuffer memory(IoRequest request) {
+		ByteBuffer memory = request.memory;
+		if (memory == null) {
+			throw new IllegalArgumentException("no buffer for " + request);
+		}
+		return memory.duplicate();
+	}
+
+	@Override
+	protected void cancelIssued(IoRequest request) {
+		// a FileChannel call that started cannot be cancelled without closing the channel; it completes soon
+	}
+
+	@Override
+	protected void runIo(boolean mayBlock) {
+		if (mayBlock) {
+			LockSupport.park(this);
+		}
+	}
+
+	@Override
+	protected void wakeup() {
+		LockSupport.unpark(loopThread());
+	}
+
+	@Override
+	protected void destroy() {
+		// nothing beyond the threads
+	}
+
+	@Override
+	public void open(OpenSpec spec, OpenCallback callback) {
+		if (isShuttingDown()) {
+			callback.opened(null, new IllegalStateException(name + " is disposed"));
+			return;
+		}
+		blockingPool.execute(() -> {
+			FileChannel channel = null;
+			FileChannel buffered = null;
+			Throwable error = null;
+			int alignment = 1;
+			try {
+				channel = FileChannel.open(spec.path, spec.nioOptions);
+				if (Files.isDirectory(spec.path)) {
+					throw new FileSystemException(spec.path.toString(), null, "Is a directory");
+				}
+				buffered = channel;
+				if (spec.direct) {
+					Set<OpenOption> options = new HashSet<>(spec.nioOptions);
+					options.remove(ExtendedOpenOption.DIRECT);
+					options.remove(StandardOpenOption.CREATE);
+					options.remove(StandardOpenOption.CREATE_NEW);
+					options.remove(StandardOpenOption.TRUNCATE_EXISTING);
+					buffered = FileChannel.open(spec.path, options);
+					alignment = (int) Files.getFileStore(spec.path).getBlockSize();
+				}
+			}
+			catch (Throwable t) {
+				error = t;
+				closeQuietly(channel);
+				closeQuietly(buffered);
+			}
+			FileChannel c = channel;
+			FileChannel b = buffered;
+			Throwable e = error;
+			int a = alignment;
+			execute(() -> {
+				if (e != null || c == null || b == null) {
+					callback.opened(null, e);
+					return;
+				}
+				NioFile file = new NioFile(spec, this, c, b);
+				if (spec.direct) {
+					file.memoryAlignment = a;
+					file.offsetAlignment = a;
+					file.alignmentSource = "file store block size";
+				}
+				if (isShuttingDown()) {
+					closeQuietly(c);
+					closeQuietly(b);
+					callback.opened(null, new IllegalStateException(name + " is disposed"));
+					return;
+				}
+				register(file);
+				callback.opened(file, null);
+			});
+		});
+	}
+
+	private static void closeQuietly(@Nullable FileChannel channel) {
+		if (channel != null) {
+			try {
+				channel.close();
+			}
+			catch (IOException ignored) {
+				// best effort on a failure path
+			}
+		}
+	}
+
+	@Override
+	protected void closeDescriptors(FileHandle handle) {
+		NioFile file = (NioFile) handle;
+		blockingPool.execute(() -> {
+			Throwable error = null;
+			try {
+				if (file.buffered != file.channel) {
+					file.buffered.close();
+				}
+				file.channel.close();
+				if (file.deleteOnClose) {
+					Files.deleteIfExists(file.path);
+				}
+			}
+			catch (Throwable t) {
+				error = t;
+			}
+			Throwable e = error;
+			execute(() -> file.closed(e));
+		});
+	}
+
+	@Override
+	public void size(FileHandle handle, SizeCallback callback) {
+		NioFile file = (NioFile) handle;
+		blockingPool.execute(() -> {
+			long size = -1;
+			Throwable error = null;
+			try {
+				size = file.channel.size();
+			}
+			catch (Throwable t) {
+				error = t;
+			}
+			long s = size;
+			Throwable e = error;
+			execute(() -> callback.done(s, e));
+		});
+	}
+}

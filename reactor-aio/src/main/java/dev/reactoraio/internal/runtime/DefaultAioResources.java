@@ -1,0 +1,248 @@
+package dev.reactoraio.internal.runtime;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.reactoraio.AioBackend;
+import dev.reactoraio.AioProperties;
+import dev.reactoraio.AioResources;
+import dev.reactoraio.AioStats;
+import dev.reactoraio.internal.aio.AioLoop;
+import dev.reactoraio.internal.aio.AioProbe;
+import dev.reactoraio.internal.core.BlockingPool;
+import dev.reactoraio.internal.core.IoLoop;
+import dev.reactoraio.internal.core.LoopStats;
+import dev.reactoraio.internal.nio.NioLoop;
+import dev.reactoraio.internal.uring.UringLoop;
+import dev.reactoraio.internal.uring.UringProbe;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/** The {@link AioResources} implementation: loops of one backend and their blocking pool. */
+public final class DefaultAioResources implements AioResources {
+
+	private static final AtomicReference<@Nullable DefaultAioResources> GLOBAL = new AtomicReference<>();
+
+	private final String name;
+	private final AioBackend backend;
+	private final int readahead;
+	private final BlockingPool blockingPool;
+	private final IoLoop[] loops;
+	private final AtomicInteger next = new AtomicInteger();
+	private final Mono<Void> disposal;
+	private volatile boolean disposed;
+
+	public DefaultAioResources(String name, AioBackend requested, int rings, int ringEntries, int readahead,
+			int blockingThreads, int iowqMaxWorkers) {
+		this.name = name;
+		this.backend = Backends.resolve(requested);
+		this.readahead = readahead;
+		this.blockingPool = new BlockingPool(name, blockingThreads);
+		List<IoLoop> started = new ArrayList<>();
+		try {
+			for (int i = 0; i < rings; i++) {
+				IoLoop loop = newLoop(i, ringEntries, iowqMaxWorkers);
+				loop.start();
+				started.add(loop);
+			}
+		}
+		catch (RuntimeException e) {
+			started.forEach(IoLoop::shutdown);
+			blockingPool.shutdown();
+			throw e;
+		}
+		this.loops = started.toArray(new IoLoop[0]);
+		this.disposal = Mono.defer(() -> {
+			disposed = true;
+			CompletableFuture<?>[] all = Arrays.stream(loops).map(IoLoop::shutdown).toArray(CompletableFuture[]::new);
+			return Mono.fromFuture(CompletableFuture.allOf(all)).then(Mono.<Void>fromRunnable(blockingPool::shutdown));
+		}).cache();
+	}
+
+	private IoLoop newLoop(int index, int ringEntries, int iowqMaxWorkers) {
+		switch (backend) {
+			case IO_URING:
+				return new UringLoop(name + "-uring-" + index, blockingPool, UringProbe.get(), ringEntries, iowqMaxWorkers);
+			case LIBAIO:
+				return new AioLoop(name + "-aio-" + index, blockingPool, AioProbe.get(), ringEntries);
+			case NIO:
+				return new NioLoop(name + "-nio-" + index, blockingPool, ringEntries);
+			default:
+				throw new IllegalStateException("unresolved backend " + backend);
+		}
+	}
+
+	/** The shared resources, recreated after disposal. */
+	public static DefaultAioResources global() {
+		while (true) {
+			DefaultAioResources current = GLOBAL.get();
+			if (current != null && !current.disposed) {
+				return current;
+			}
+			synchronized (GLOBAL) {
+				current = GLOBAL.get();
+				if (current == null || current.disposed) {
+					current = new DefaultAioResources("reactor-aio", AioProperties.backend(), AioProperties.rings(),
+							AioProperties.ringEntries(), AioProperties.readahead(), AioProperties.blockingThreads(),
+							AioProperties.iowqMaxWorkers());
+					GLOBAL.set(current);
+				}
+				return current;
+			}
+		}
+	}
+
+	/** The loop the next opened file is bound to (round-robin). */
+	public IoLoop nextLoop() {
+		if (disposed) {
+			throw new IllegalStateException("AioResources '" + name + "' is disposed");
+		}
+		return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
+	}
+
+	public List<IoLoop> loops() {
+		return List.of(loops);
+	}
+
+	@Override
+	public String name() {
+		return name;
+	}
+
+	@Override
+	public AioBackend backend() {
+		return backend;
+	}
+
+	@Override
+	public int readahead() {
+		return readahead;
+	}
+
+	@Override
+	public AioStats stats() {
+		long submitted = 0;
+		long completed = 0;
+		long offloaded = 0;
+		int inFlight = 0;
+		int peak = 0;
+		int capacity = 0;
+		int queued = 0;
+		int files = 0;
+		int buffers = 0;
+		for (IoLoop loop : loops) {
+			LoopStats s = loop.stats;
+			submitted += s.submitted();
+			completed += s.completed();
+			offloaded += s.offloaded();
+			inFlight += s.inFlight();
+			peak += s.peakInFlight();
+			capacity += loop.capacity();
+			queued += s.waiting();
+			files += s.openFiles();
+			buffers += loop.buffers.outstanding();
+		}
+		return new Snapshot(submitted, completed, inFlight, peak, capacity, queued, offloaded, files, buffers);
+	}
+
+	@Override
+	public Mono<Void> disposeLater() {
+		return disposal;
+	}
+
+	@Override
+	public void dispose() {
+		disposeLater().subscribe();
+	}
+
+	@Override
+	public boolean isDisposed() {
+		return disposed;
+	}
+
+	@Override
+	public String toString() {
+		return "AioResources[" + name + ", " + backend + ", " + loops.length + " loop(s)]";
+	}
+
+	private static final class Snapshot implements AioStats {
+		private final long submitted;
+		private final long completed;
+		private final int inFlight;
+		private final int peak;
+		private final int capacity;
+		private final int queued;
+		private final long offloaded;
+		private final int openFiles;
+		private final int buffers;
+
+		Snapshot(long submitted, long completed, int inFlight, int peak, int capacity, int queued, long offloaded,
+				int openFiles, int buffers) {
+			this.submitted = submitted;
+			this.completed = completed;
+			this.inFlight = inFlight;
+			this.peak = peak;
+			this.capacity = capacity;
+			this.queued = queued;
+			this.offloaded = offloaded;
+			this.openFiles = openFiles;
+			this.buffers = buffers;
+		}
+
+		@Override
+		public long submitted() {
+			return submitted;
+		}
+
+		@Override
+		public long completed() {
+			return completed;
+		}
+
+		@Override
+		public int inFlight() {
+			return inFlight;
+		}
+
+		@Override
+		public int peakInFlight() {
+			return peak;
+		}
+
+		@Override
+		public int capacity() {
+			return capacity;
+		}
+
+		@Override
+		public int queued() {
+			return queued;
+		}
+
+		@Override
+		public long offloaded() {
+			return offloaded;
+		}
+
+		@Override
+		public int openFiles() {
+			return openFiles;
+		}
+
+		@Override
+		public int outstandingBuffers() {
+			return buffers;
+		}
+
+		@Override
+		public String toString() {
+			return "AioStats[submitted=" + submitted + ", completed=" + completed + ", inFlight=" + inFlight
+					+ ", peakInFlight=" + peak + ", capacity=" + capacity + ", queued=" + queued + ", offloaded="
+					+ offloaded + ", openFiles=" + openFiles + ", outstandingBuffers=" + buffers + "]";
+		}
+	}
+}

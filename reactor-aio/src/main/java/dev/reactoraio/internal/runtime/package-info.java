@@ -1,0 +1,5 @@
+/** Internal to reactor-aio: not API, may change in any release. */
+@NullMarked
+package dev.reactoraio.internal.runtime;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,276 @@
+package dev.reactoraio.internal.uring;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.reactoraio.internal.core.BlockingPool;
+import dev.reactoraio.internal.core.IoRequest;
+import dev.reactoraio.internal.core.NativeLoop;
+import dev.reactoraio.internal.core.WakeupFd;
+import dev.reactoraio.internal.jnr.Errno;
+import dev.reactoraio.internal.jnr.Native;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * The io_uring engine: one ring, owned by the loop thread, which creates it (so SINGLE_ISSUER and
+ * DEFER_TASKRUN hold), fills SQEs, enters the kernel once per turn and reaps CQEs.
+ * <p>
+ * <b>Capacity.</b> The CQ has {@code 2 × entries} slots. One is kept for the eventfd read that wakes
+ * the loop, a sixteenth for ASYNC_CANCEL requests, and the rest is the loop's capacity: with no more
+ * than that in flight, the CQ cannot overflow, whatever the load.
+ * <p>
+ * <b>Wake-up.</b> An IORING_OP_READ of an eventfd is always armed before the loop blocks in
+ * {@code io_uring_enter(GETEVENTS, min_complete=1)}; another thread that hands over work writes the
+ * eventfd, which completes that read. This works on every kernel, with no EXT_ARG timeout (5.11).
+ */
+public final class UringLoop extends NativeLoop {
+
+	private static final Logger log = Loggers.getLogger(UringLoop.class);
+
+	private static final long EVENTFD_TOKEN = -1L;
+	private static final long CANCEL_TOKEN = -2L;
+
+	private final UringProbe probe;
+	private final int requestedEntries;
+	private final int iowqBoundedWorkers;
+	private Ring ring;
+	private WakeupFd wakeup;
+	private long eventBuffer;
+	private boolean eventArmed;
+	private int cancelsInFlight;
+	private int cancelReserve;
+	private final ArrayDeque<IoRequest> overflow = new ArrayDeque<>();
+	private final CompletionQueue.Handler onCqe = this::onCqe;
+	private int lastEnterErrno;
+
+	public UringLoop(String name, BlockingPool blockingPool, UringProbe probe, int entries, int iowqBoundedWorkers) {
+		super(name, blockingPool);
+		this.probe = probe;
+		this.requestedEntries = entries;
+		this.iowqBoundedWorkers = iowqBoundedWorkers;
+	}
+
+	@Override
+	protected int init() throws Exception {
+		try {
+			ring = Ring.create(requestedEntries, probe.ladder());
+		}
+		catch (Ring.SetupException e) {
+			throw new IllegalStateException(UringProbe.explainSetupFailure(e.errno));
+		}
+		if (iowqBoundedWorkers > 0 && probe.canLimitWorkers()) {
+			long workers = Native.allocate(8);
+			Native.putInt(workers, iowqBoundedWorkers);
+			ring.register(Uring.IORING_REGISTER_IOWQ_MAX_WORKERS, workers, 2);
+			Native.free(workers);
+		}
+		try {
+			wakeup = new WakeupFd();
+		}
+		catch (RuntimeException e) {
+			ring.close();
+			throw e;
+		}
+		eventBuffer = Native.allocate(8);
+		int cq = ring.cqEntries();
+		cancelReserve = Math.max(1, cq / 16);
+		return cq - 1 - cancelReserve;
+	}
+
+	@Override
+	public String describe() {
+		Ring r = ring;
+		return r == null ? "io_uring (not started)"
+				: "io_uring fd=" + r.fd + " sq=" + r.sqEntries() + " cq=" + r.cqEntries() + " flags="
+						+ Uring.setupFlagNames(r.flags) + " capacity=" + capacity();
+	}
+
+	/** The setup flags the ring was created with. */
+	public int ringFlags() {
+		return ring.flags;
+	}
+
+	@Override
+	protected void issue(IoRequest request) {
+		byte opcode = opcodeOf(request.op);
+		if (!probe.supports(opcode)) {
+			offload(request, NativeLoop::performBlocking);
+			return;
+		}
+		if (!overflow.isEmpty() || !enqueue(request, opcode)) {
+			overflow.add(request);
+		}
+	}
+
+	private static byte opcodeOf(byte op) {
+		switch (op) {
+			case IoRequest.READ: return Uring.IORING_OP_READ;
+			case IoRequest.WRITE: return Uring.IORING_OP_WRITE;
+			case IoRequest.FSYNC: return Uring.IORING_OP_FSYNC;
+			case IoRequest.OPEN: return Uring.IORING_OP_OPENAT;
+			case IoRequest.CLOSE: return Uring.IORING_OP_CLOSE;
+			case IoRequest.STATX: return Uring.IORING_OP_STATX;
+			case IoRequest.FTRUNCATE: return Uring.IORING_OP_FTRUNCATE;
+			case IoRequest.FALLOCATE: return Uring.IORING_OP_FALLOCATE;
+			case IoRequest.UNLINK: return Uring.IORING_OP_UNLINKAT;
+			default: throw new IllegalArgumentException("unknown op " + op);
+		}
+	}
+
+	/** Fills an SQE for {@code request}; false when the SQ stays full even after submitting. */
+	private boolean enqueue(IoRequest request, byte opcode) {
+		if (ring.sq.isFull()) {
+			submitQueued();
+		}
+		long token = token(request);
+		int fd = fdOf(request);
+		switch (request.op) {
+			case IoRequest.READ:
+			case IoRequest.WRITE:
+				return ring.sq.enqueue(opcode, fd, request.offset, addressOf(request), request.length, 0, token);
+			case IoRequest.FSYNC:
+				return ring.sq.enqueue(opcode, fd, 0, 0, 0,
+						request.flags == IoRequest.FSYNC_DATASYNC ? Uring.IORING_FSYNC_DATASYNC : 0, token);
+			case IoRequest.OPEN:
+				return ring.sq.enqueue(opcode, Native.AT_FDCWD, 0, addressOf(request), request.length,
+						(int) request.offset, token);
+			case IoRequest.CLOSE:
+				return ring.sq.enqueue(opcode, fd, 0, 0, 0, 0, token);
+			case IoRequest.STATX:
+				return ring.sq.enqueue(opcode, fd, addressOf(request), emptyPath(), request.length,
+						Native.AT_EMPTY_PATH, token);
+			case IoRequest.FTRUNCATE:
+				return ring.sq.enqueue(opcode, fd, request.offset, 0, 0, 0, token);
+			case IoRequest.FALLOCATE:
+				return ring.sq.enqueue(opcode, fd, request.offset, request.offset2, request.flags, 0, token);
+			case IoRequest.UNLINK:
+				return ring.sq.enqueue(opcode, Native.AT_FDCWD, 0, addressOf(request), 0, 0, token);
+			default:
+				throw new IllegalArgumentException("unknown op " + request.op);
+		}
+	}
+
+	/** Submits what the SQ holds without waiting, to make room. */
+	private void submitQueued() {
+		int toSubmit = ring.sq.flush();
+		if (toSubmit > 0) {
+			int r = ring.enter(toSubmit, 0, 0);
+			if (r < 0) {
+				enterFailed(-r);
+			}
+		}
+	}
+
+	@Override
+	protected void cancelIssued(IoRequest request) {
+		if (overflow.remove(request)) {
+			complete(token(request), -Errno.ECANCELED);
+			return;
+		}
+		if (request.isOffloaded() || cancelsInFlight >= cancelReserve) {
+			return; // best effort: the request completes on its own
+		}
+		if (ring.sq.isFull()) {
+			submitQueued();
+		}
+		if (ring.sq.enqueue(Uring.IORING_OP_ASYNC_CANCEL, -1, 0, token(request), 0, 0, CANCEL_TOKEN)) {
+			cancelsInFlight++;
+		}
+	}
+
+	@Override
+	protected void runIo(boolean mayBlock) {
+		Iterator<IoRequest> pending = overflow.iterator();
+		while (pending.hasNext()) {
+			IoRequest request = pending.next();
+			if (!enqueue(request, opcodeOf(request.op))) {
+				break;
+			}
+			pending.remove();
+		}
+		boolean wait = mayBlock && ring.cq.isEmpty();
+		if (wait && !eventArmed) {
+			armEventfd();
+		}
+		int toSubmit = ring.sq.flush();
+		if (toSubmit > 0 || wait || inFlight() > 0 || cancelsInFlight > 0) {
+			int r = ring.enter(toSubmit, wait ? 1 : 0, Uring.IORING_ENTER_GETEVENTS);
+			if (r < 0) {
+				enterFailed(-r);
+			}
+			else {
+				lastEnterErrno = 0;
+			}
+		}
+		ring.cq.drain(onCqe);
+	}
+
+	private void armEventfd() {
+		if (ring.sq.isFull()) {
+			submitQueued();
+		}
+		eventArmed = ring.sq.enqueue(Uring.IORING_OP_READ, wakeup.fd, 0, eventBuffer, 8, 0, EVENTFD_TOKEN);
+	}
+
+	private void enterFailed(int errno) {
+		switch (errno) {
+			case Errno.EINTR:
+			case Errno.EAGAIN:
+			case Errno.EBUSY:
+				return; // transient: reap what completed and enter again on the next turn
+			default:
+				if (errno != lastEnterErrno) {
+					log.error("{}: io_uring_enter failed: {}", name, Errno.describe(errno));
+				}
+				lastEnterErrno = errno;
+				LockSupport.parkNanos(1_000_000L);
+		}
+	}
+
+	private void onCqe(long userData, int res) {
+		if (userData == EVENTFD_TOKEN) {
+			eventArmed = false;
+		}
+		else if (userData == CANCEL_TOKEN) {
+			cancelsInFlight--;
+		}
+		else {
+			complete(userData, res);
+		}
+	}
+
+	@Override
+	protected void wakeup() {
+		wakeup.signal();
+	}
+
+	@Override
+	protected void destroy() {
+		// The eventfd read and any ASYNC_CANCEL still own ring state (and eventBuffer): let them complete.
+		if (eventArmed) {
+			wakeup.signal();
+		}
+		int attempts = 0;
+		while ((eventArmed || cancelsInFlight > 0) && attempts++ < 10_000) {
+			int r = ring.enter(ring.sq.flush(), 1, Uring.IORING_ENTER_GETEVENTS);
+			if (r < 0 && r != -Errno.EINTR) {
+				LockSupport.parkNanos(100_000L);
+			}
+			ring.cq.drain((userData, res) -> {
+				if (userData == EVENTFD_TOKEN) {
+					eventArmed = false;
+				}
+				else if (userData == CANCEL_TOKEN) {
+					cancelsInFlight--;
+				}
+			});
+		}
+		ring.close();
+		wakeup.close();
+		if (!eventArmed) {
+			Native.free(eventBuffer);
+		}
+	}
+}

@@ -1,0 +1,665 @@
+package dev.reactoraio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The behaviour every backend must have, checked against FileChannel on real files. Each backend has
+ * a subclass; a backend this machine cannot run is skipped with its cause.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(120)
+public abstract class AsyncFileContract {
+
+	static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+	protected AioResources resources;
+	protected final Random random = new Random(0x5eed);
+
+	@TempDir
+	protected Path dir;
+
+	/** The backend under test. */
+	protected abstract AioBackend backend();
+
+	@BeforeAll
+	void createResources() {
+		Throwable cause = Aio.unavailabilityCause(backend());
+		assumeTrue(cause == null, () -> backend() + " is not available here: " + cause);
+		resources = AioResources.builder("test-" + backend().name().toLowerCase())
+				.backend(backend())
+				.ringEntries(64)
+				.readahead(4)
+				.build();
+		assertEquals(backend(), resources.backend());
+	}
+
+	@AfterAll
+	void disposeResources() {
+		if (resources != null) {
+			resources.disposeLater().block(TIMEOUT);
+		}
+	}
+
+	private java.util.Map<String, String> descriptorsBefore;
+
+	@BeforeEach
+	void countDescriptors() throws IOException {
+		descriptorsBefore = TestFiles.openDescriptors();
+	}
+
+	@AfterEach
+	void nothingLeaks() throws Exception {
+		// counters are published once per loop turn: allow a few turns
+		long deadline = System.nanoTime() + 5_000_000_000L;
+		while (!settled(resources.stats()) && System.nanoTime() < deadline) {
+			Thread.sleep(10);
+		}
+		AioStats stats = resources.stats();
+		assertEquals(0, stats.openFiles(), () -> "files left open: " + resources.stats());
+		assertEquals(0, stats.outstandingBuffers(), () -> "native buffers not returned: " + resources.stats());
+		assertEquals(0, stats.inFlight(), () -> "operations in flight: " + resources.stats());
+		assertTrue(stats.peakInFlight() <= stats.capacity(), () -> "capacity exceeded: " + stats);
+		java.util.Map<String, String> leaked = new java.util.TreeMap<>(TestFiles.openDescriptors());
+		leaked.entrySet().removeIf(e -> e.getValue().equals(descriptorsBefore.get(e.getKey())));
+		// the JVM opens a few descriptors of its own on first use (sockets, jars): count ours only
+		leaked.values().removeIf(target -> !target.startsWith(dir.toString()) && !target.startsWith("anon_inode:"));
+		assertTrue(leaked.isEmpty(), "descriptors left open: " + leaked);
+	}
+
+	private static boolean settled(AioStats stats) {
+		return stats.openFiles() == 0 && stats.outstandingBuffers() == 0 && stats.inFlight() == 0;
+	}
+
+	protected AsyncFile open(Path path, StandardOpenOption... options) {
+		return AsyncFile.open(path, Set.of(options), resources).block(TIMEOUT);
+	}
+
+	protected AsyncFile openDirect(Path path, StandardOpenOption... options) {
+		List<java.nio.file.OpenOption> all = new ArrayList<>(Arrays.asList(options));
+		all.add(AioOpenOption.DIRECT);
+		return AsyncFile.open(path, Set.copyOf(all), resources).block(TIMEOUT);
+	}
+
+	// ---- reads ----
+
+	@Test
+	void randomReadsMatchFileChannel() throws IOException {
+		Path file = TestFiles.randomFile(dir, "random.bin", random, 3 << 20);
+		AsyncFile f = open(file);
+		try {
+			for (int i = 0; i < 300; i++) {
+				long position = random.nextInt(3 << 20);
+				int length = 1 + random.nextInt(200_000);
+				ByteBuffer dst = random.nextBoolean() ? ByteBuffer.allocate(length) : ByteBuffer.allocateDirect(length);
+				int n = f.read(dst, position).block(TIMEOUT);
+				byte[] expected = TestFiles.readWithFileChannel(file, position, length);
+				assertTrue(n > 0 && n <= expected.length, "read " + n + " of " + expected.length);
+				assertEquals(n, dst.position(), "position advanced by the count");
+				dst.flip();
+				assertArrayEquals(Arrays.copyOf(expected, n), TestFiles.toBytes(dst), "bytes at " + position);
+			}
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void endOfFileAndEmptyFiles() throws IOException {
+		Path file = TestFiles.randomFile(dir, "small.bin", random, 1000);
+		Path empty = Files.createFile(dir.resolve("empty.bin"));
+		AsyncFile f = open(file);
+		AsyncFile e = open(empty);
+		try {
+			assertEquals(-1, f.read(ByteBuffer.allocate(10), 1000).block(TIMEOUT), "at the end");
+			assertEquals(-1, f.read(ByteBuffer.allocate(10), 5000).block(TIMEOUT), "past the end");
+			assertEquals(100, f.read(ByteBuffer.allocate(500), 900).block(TIMEOUT), "short read at the end");
+			assertEquals(0, f.read(ByteBuffer.allocate(0), 0).block(TIMEOUT), "no room");
+			assertEquals(-1, e.read(ByteBuffer.allocate(10), 0).block(TIMEOUT));
+			StepVerifier.create(e.readChunks(0, Long.MAX_VALUE, 4096)).expectComplete().verify(TIMEOUT);
+			assertEquals(0L, e.size().block(TIMEOUT));
+			StepVerifier.create(f.readChunks(2000, 10, 4096)).expectComplete().verify(TIMEOUT);
+			StepVerifier.create(f.readChunks(0, 0, 4096)).expectComplete().verify(TIMEOUT);
+		}
+		finally {
+			f.close().block(TIMEOUT);
+			e.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void readChunksDeliversTheFileInOrder() throws IOException {
+		int size = (5 << 20) + 12345;
+		byte[] content = TestFiles.randomBytes(random, size);
+		Path file = Files.write(dir.resolve("chunks.bin"), content);
+		AsyncFile f = open(file);
+		try {
+			for (int chunk : new int[] {4096, 65536, 1 << 20, 10_000, 3 * size}) {
+				byte[] read = concat(f.readChunks(0, Long.MAX_VALUE, chunk).collectList().block(TIMEOUT));
+				assertArrayEquals(content, read, "chunk size " + chunk);
+			}
+			byte[] middle = concat(f.readChunks(1_000_001, 2_500_000, 65536).collectList().block(TIMEOUT));
+			assertArrayEquals(Arrays.copyOfRange(content, 1_000_001, 3_500_001), middle);
+			List<ByteBuffer> chunks = f.readChunks(size - 5000, Long.MAX_VALUE, 4096).collectList().block(TIMEOUT);
+			assertEquals(2, chunks.size());
+			assertEquals(4096, chunks.get(0).remaining());
+			assertEquals(904, chunks.get(1).remaining(), "the last chunk is short");
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void aioFilesReadStreamsAndClosesTheFile() throws IOException {
+		byte[] content = TestFiles.randomBytes(random, (2 << 20) + 7);
+		Path file = Files.write(dir.resolve("whole.bin"), content);
+		byte[] read = concat(AioFiles.read(file, 64 * 1024, resources).collectList().block(TIMEOUT));
+		assertArrayEquals(content, read);
+		StepVerifier.create(AioFiles.read(file, 4096, resources).take(3)).expectNextCount(3).verifyComplete();
+		StepVerifier.create(AioFiles.read(dir.resolve("missing"), 4096, resources))
+				.expectError(NoSuchFileException.class).verify(TIMEOUT);
+	}
+
+	// ---- writes ----
+
+	@Test
+	void writesThenReadsRoundTrip() throws IOException {
+		Path file = dir.resolve("written.bin");
+		byte[] model = new byte[4 << 20];
+		AsyncFile f = open(file, READ, WRITE, CREATE);
+		try {
+			for (int i = 0; i < 200; i++) {
+				int position = random.nextInt(model.length - 70_000);
+				byte[] data = TestFiles.randomBytes(random, 1 + random.nextInt(70_000));
+				ByteBuffer src = random.nextBoolean() ? ByteBuffer.wrap(data) : ByteBuffer.allocateDirect(data.length).put(data).flip();
+				assertEquals(data.length, f.write(src, position).block(TIMEOUT));
+				assertFalse(src.hasRemaining(), "position advanced");
+				System.arraycopy(data, 0, model, position, data.length);
+			}
+			long size = f.size().block(TIMEOUT);
+			byte[] read = concat(f.readChunks(0, Long.MAX_VALUE, 1 << 20).collectList().block(TIMEOUT));
+			assertEquals(size, read.length);
+			assertArrayEquals(Arrays.copyOf(model, (int) size), read);
+			assertArrayEquals(read, Files.readAllBytes(file), "FileChannel sees the same bytes");
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void streamingWriteOfMixedBuffers() throws IOException {
+		Path file = dir.resolve("stream.bin");
+		List<byte[]> pieces = new ArrayList<>();
+		for (int i = 0; i < 400; i++) {
+			int size = random.nextInt(4) == 0 ? 100_000 + random.nextInt(300_000) : random.nextInt(5000);
+			pieces.add(TestFiles.randomBytes(random, size));
+		}
+		Flux<ByteBuffer> source = Flux.fromIterable(pieces).index().map(t -> t.getT1() % 3 == 0
+				? ByteBuffer.allocateDirect(t.getT2().length).put(t.getT2()).flip() : ByteBuffer.wrap(t.getT2()));
+		long written = AioFiles.write(source, file, resources).block(TIMEOUT);
+		byte[] expected = concatArrays(pieces);
+		assertEquals(expected.length, written);
+		assertArrayEquals(expected, Files.readAllBytes(file));
+
+		byte[] more = TestFiles.randomBytes(random, 5000);
+		assertEquals(5000L, AioFiles.write(Flux.just(ByteBuffer.wrap(more)), file, resources, StandardOpenOption.APPEND)
+				.block(TIMEOUT));
+		assertArrayEquals(concatArrays(List.of(expected, more)), Files.readAllBytes(file), "APPEND writes at the end");
+	}
+
+	@Test
+	void streamingWriteAtAnOffsetKeepsTheRest() throws IOException {
+		byte[] original = TestFiles.randomBytes(random, 300_000);
+		Path file = Files.write(dir.resolve("offset.bin"), original);
+		byte[] patch = TestFiles.randomBytes(random, 100_000);
+		AsyncFile f = open(file, WRITE);
+		try {
+			long n = f.write(Flux.range(0, 10).map(i -> ByteBuffer.wrap(patch, i * 10_000, 10_000)), 12_345)
+					.block(TIMEOUT);
+			assertEquals(100_000L, n);
+			f.force(true).block(TIMEOUT);
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+		System.arraycopy(patch, 0, original, 12_345, patch.length);
+		assertArrayEquals(original, Files.readAllBytes(file));
+	}
+
+	@Test
+	void forceSizeAndTruncate() throws IOException {
+		Path file = dir.resolve("truncate.bin");
+		AsyncFile f = open(file, READ, WRITE, CREATE_NEW);
+		try {
+			f.write(Flux.range(0, 64).map(i -> ByteBuffer.wrap(TestFiles.randomBytes(random, 16384))), 0)
+					.then(f.force(false)).block(TIMEOUT);
+			assertEquals(1L << 20, f.size().block(TIMEOUT));
+			f.truncate(5000).block(TIMEOUT);
+			assertEquals(5000L, f.size().block(TIMEOUT));
+			f.truncate(10_000).block(TIMEOUT);
+			assertEquals(5000L, f.size().block(TIMEOUT), "truncate never grows a file");
+			assertEquals(5000L, Files.size(file));
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	// ---- big files ----
+
+	@Test
+	void positionsBeyondTwoGigabytes() throws IOException {
+		Path file = dir.resolve("sparse.bin");
+		long far = (3L << 30) + 123;
+		byte[] data = TestFiles.randomBytes(random, 300_000);
+		AsyncFile f = open(file, READ, WRITE, CREATE);
+		try {
+			assertEquals(data.length, f.write(ByteBuffer.wrap(data), far).block(TIMEOUT));
+			assertEquals(far + data.length, f.size().block(TIMEOUT));
+			ByteBuffer back = ByteBuffer.allocate(data.length);
+			assertEquals(data.length, f.read(back, far).block(TIMEOUT));
+			assertArrayEquals(data, back.array());
+			byte[] streamed = concat(f.readChunks(far - 1000, Long.MAX_VALUE, 65536).collectList().block(TIMEOUT));
+			assertEquals(data.length + 1000, streamed.length);
+			assertArrayEquals(data, Arrays.copyOfRange(streamed, 1000, streamed.length));
+			assertArrayEquals(data, TestFiles.readWithFileChannel(file, far, data.length));
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	// ---- O_DIRECT ----
+
+	@Test
+	void directReadsWithAlignedAndMisalignedBuffers() throws IOException {
+		Path file = TestFiles.randomFile(dir, "direct.bin", random, 2 << 20);
+		AsyncFile f = openDirect(file);
+		try {
+			for (int i = 0; i < 200; i++) {
+				boolean alignedRange = random.nextBoolean();
+				long position = alignedRange ? 4096L * random.nextInt(400) : random.nextInt(2 << 20);
+				int length = alignedRange ? 4096 * (1 + random.nextInt(16)) : 1 + random.nextInt(100_000);
+				ByteBuffer dst;
+				switch (random.nextInt(3)) {
+					case 0: dst = TestFiles.alignedDirect(length); break;
+					case 1: dst = TestFiles.misalignedDirect(length); break;
+					default: dst = ByteBuffer.allocate(length);
+				}
+				int n = f.read(dst, position).block(TIMEOUT);
+				byte[] expected = TestFiles.readWithFileChannel(file, position, length);
+				assertEquals(expected.length, n, "O_DIRECT reads of a regular file are not short");
+				dst.flip();
+				assertArrayEquals(expected, TestFiles.toBytes(dst));
+			}
+			byte[] streamed = concat(f.readChunks(1000, Long.MAX_VALUE, 65536).collectList().block(TIMEOUT));
+			assertArrayEquals(TestFiles.readWithFileChannel(file, 1000, 2 << 20), streamed);
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void directWritesWithAlignedAndMisalignedBuffersAndRanges() throws IOException {
+		Path file = dir.resolve("direct-written.bin");
+		byte[] model = new byte[1 << 20];
+		AsyncFile f = openDirect(file, READ, WRITE, CREATE);
+		try {
+			for (int i = 0; i < 150; i++) {
+				boolean alignedRange = random.nextBoolean();
+				int position = alignedRange ? 4096 * random.nextInt(200) : random.nextInt(800_000);
+				int length = alignedRange ? 4096 * (1 + random.nextInt(16)) : 1 + random.nextInt(60_000);
+				byte[] data = TestFiles.randomBytes(random, length);
+				ByteBuffer src;
+				switch (random.nextInt(3)) {
+					case 0: src = TestFiles.alignedDirect(length); break;
+					case 1: src = TestFiles.misalignedDirect(length); break;
+					default: src = ByteBuffer.allocate(length);
+				}
+				src.put(data).flip();
+				assertEquals(length, f.write(src, position).block(TIMEOUT));
+				System.arraycopy(data, 0, model, position, length);
+			}
+			int size = (int) (long) f.size().block(TIMEOUT);
+			ByteBuffer all = ByteBuffer.allocate(size);
+			assertEquals(size, f.read(all, 0).block(TIMEOUT));
+			assertArrayEquals(Arrays.copyOf(model, size), all.array(), "read back through O_DIRECT");
+			assertArrayEquals(Arrays.copyOf(model, size), Files.readAllBytes(file), "read back through the page cache");
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void directStreamingWriteFromAMisalignedStart() throws IOException {
+		Path file = dir.resolve("direct-stream.bin");
+		List<byte[]> pieces = new ArrayList<>();
+		for (int i = 0; i < 120; i++) {
+			pieces.add(TestFiles.randomBytes(random, random.nextInt(3) == 0 ? 70_000 + random.nextInt(200_000) : 1 + random.nextInt(9000)));
+		}
+		byte[] expected = concatArrays(pieces);
+		AsyncFile f = openDirect(file, READ, WRITE, CREATE);
+		try {
+			Flux<ByteBuffer> source = Flux.fromIterable(pieces).map(p -> p.length > 65536
+					? TestFiles.alignedDirect(p.length).put(p).flip() : ByteBuffer.wrap(p));
+			assertEquals((long) expected.length, f.write(source, 777).block(TIMEOUT));
+			f.force(true).block(TIMEOUT);
+			assertEquals(777L + expected.length, f.size().block(TIMEOUT));
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+		assertArrayEquals(expected, TestFiles.readWithFileChannel(file, 777, expected.length));
+	}
+
+	// ---- errors and bad input ----
+
+	@Test
+	void badArgumentsAreErrorSignals() throws IOException {
+		Path file = TestFiles.randomFile(dir, "args.bin", random, 10_000);
+		AsyncFile f = open(file);
+		try {
+			StepVerifier.create(f.read(ByteBuffer.allocate(10), -1)).expectError(IllegalArgumentException.class).verify(TIMEOUT);
+			StepVerifier.create(f.read(ByteBuffer.allocate(10).asReadOnlyBuffer(), 0))
+					.expectError(IllegalArgumentException.class).verify(TIMEOUT);
+			StepVerifier.create(f.readChunks(0, 100, 0)).expectError(IllegalArgumentException.class).verify(TIMEOUT);
+			StepVerifier.create(f.readChunks(-5, 100, 10)).expectError(IllegalArgumentException.class).verify(TIMEOUT);
+			StepVerifier.create(f.readChunks(0, -1, 10)).expectError(IllegalArgumentException.class).verify(TIMEOUT);
+			StepVerifier.create(f.truncate(-1)).expectError(IllegalArgumentException.class).verify(TIMEOUT);
+			StepVerifier.create(f.write(ByteBuffer.allocate(1), 0)).expectError(NonWritableChannelException.class).verify(TIMEOUT);
+			StepVerifier.create(f.write(Flux.just(ByteBuffer.allocate(1)), 0))
+					.expectError(NonWritableChannelException.class).verify(TIMEOUT);
+			StepVerifier.create(f.truncate(1)).expectError(NonWritableChannelException.class).verify(TIMEOUT);
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+		AsyncFile w = open(dir.resolve("write-only.bin"), WRITE, CREATE);
+		try {
+			StepVerifier.create(w.read(ByteBuffer.allocate(1), 0)).expectError(NonReadableChannelException.class).verify(TIMEOUT);
+			StepVerifier.create(w.readChunks(0, 1, 1)).expectError(NonReadableChannelException.class).verify(TIMEOUT);
+		}
+		finally {
+			w.close().block(TIMEOUT);
+		}
+		StepVerifier.create(AsyncFile.open(file, Set.of(StandardOpenOption.APPEND), resources))
+				.expectError(UnsupportedOperationException.class).verify(TIMEOUT);
+	}
+
+	@Test
+	void useAfterCloseIsClosedChannelException() throws IOException {
+		Path file = TestFiles.randomFile(dir, "closed.bin", random, 10_000);
+		AsyncFile f = open(file, READ, WRITE);
+		f.close().block(TIMEOUT);
+		f.close().block(TIMEOUT);
+		assertFalse(f.isOpen());
+		StepVerifier.create(f.read(ByteBuffer.allocate(10), 0)).expectError(ClosedChannelException.class).verify(TIMEOUT);
+		StepVerifier.create(f.write(ByteBuffer.allocate(10), 0)).expectError(ClosedChannelException.class).verify(TIMEOUT);
+		StepVerifier.create(f.readChunks(0, 100, 10)).expectError(ClosedChannelException.class).verify(TIMEOUT);
+		StepVerifier.create(f.write(Flux.just(ByteBuffer.allocate(3)), 0)).expectError(ClosedChannelException.class).verify(TIMEOUT);
+		StepVerifier.create(f.force(true)).expectError(ClosedChannelException.class).verify(TIMEOUT);
+		StepVerifier.create(f.size()).expectError(ClosedChannelException.class).verify(TIMEOUT);
+	}
+
+	@Test
+	void openFailuresAreTheJdkExceptions() throws IOException {
+		StepVerifier.create(AsyncFile.open(dir.resolve("missing.bin"), Set.of(), resources))
+				.expectError(NoSuchFileException.class).verify(TIMEOUT);
+		StepVerifier.create(AsyncFile.open(dir, Set.of(), resources))
+				.expectErrorSatisfies(e -> assertEquals(FileSystemException.class, e.getClass(), e.toString()))
+				.verify(TIMEOUT);
+		StepVerifier.create(AsyncFile.open(dir, Set.of(WRITE), resources))
+				.expectError(FileSystemException.class).verify(TIMEOUT);
+		Path existing = Files.createFile(dir.resolve("exists.bin"));
+		StepVerifier.create(AsyncFile.open(existing, Set.of(WRITE, CREATE_NEW), resources))
+				.expectError(FileAlreadyExistsException.class).verify(TIMEOUT);
+		Path readOnly = readOnlyFile();
+		StepVerifier.create(AsyncFile.open(readOnly, Set.of(WRITE), resources))
+				.expectError(AccessDeniedException.class).verify(TIMEOUT);
+	}
+
+	/** A file this process may not open for writing (as root, permissions do not stop it: use sysfs). */
+	private Path readOnlyFile() throws IOException {
+		if (!"root".equals(System.getProperty("user.name"))) {
+			Path file = Files.createFile(dir.resolve("read-only.bin"));
+			file.toFile().setWritable(false, false);
+			return file;
+		}
+		Path notes = Path.of("/sys/kernel/notes");
+		assumeTrue(Files.exists(notes), "as root, a read-only file needs sysfs' /sys/kernel/notes");
+		return notes;
+	}
+
+	// ---- backpressure ----
+
+	@Test
+	void tenThousandConcurrentReadsStayWithinCapacity() throws IOException {
+		Path file = TestFiles.randomFile(dir, "many.bin", random, 1 << 20);
+		AsyncFile f = open(file);
+		try {
+			long total = Flux.range(0, 10_000)
+					.flatMap(i -> f.read(ByteBuffer.allocateDirect(512), (i * 4099L) % ((1 << 20) - 512)), 10_000)
+					.reduce(0L, Long::sum)
+					.block(TIMEOUT);
+			assertEquals(10_000L * 512, total);
+			AioStats stats = resources.stats();
+			assertTrue(stats.peakInFlight() <= stats.capacity(), stats::toString);
+			assertTrue(stats.peakInFlight() > 16, () -> "reads did run concurrently: " + stats);
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void oneChunkAtATimeNeverHasMoreThanReadaheadOutstanding() throws Exception {
+		Path file = TestFiles.randomFile(dir, "paced.bin", random, 4 << 20);
+		CountingProvider provider = new CountingProvider();
+		AsyncFile f = open(file);
+		try {
+			long chunks = f.readChunks(0, Long.MAX_VALUE, 16384, provider)
+					.doOnNext(b -> provider.delivered())
+					.limitRate(1)
+					.count()
+					.block(TIMEOUT);
+			assertEquals(256L, chunks);
+			assertTrue(provider.peakOutstanding <= resources.readahead(),
+					"outstanding reads " + provider.peakOutstanding + " > readahead " + resources.readahead());
+			assertTrue(provider.peakOutstanding > 1, "reads ahead of demand, up to the window");
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void stalledSubscriberOnAFourGigabyteFileKeepsMemoryBounded() throws Exception {
+		Path file = dir.resolve("huge-sparse.bin");
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, WRITE)) {
+			channel.write(ByteBuffer.wrap(new byte[] {1}), (4L << 30) - 1);
+		}
+		CountingProvider provider = new CountingProvider();
+		AsyncFile f = open(file);
+		try {
+			StepVerifier.create(f.readChunks(0, Long.MAX_VALUE, 1 << 20, provider).doOnNext(b -> provider.delivered()), 3)
+					.expectNextCount(3)
+					.then(() -> sleep(300))
+					.then(() -> assertTrue(provider.outstanding() <= resources.readahead(),
+							"chunks held for a stalled subscriber: " + provider.outstanding()))
+					.thenRequest(20)
+					.expectNextCount(20)
+					.then(() -> sleep(100))
+					.thenCancel()
+					.verify(TIMEOUT);
+			assertTrue(provider.peakOutstanding <= resources.readahead(), "peak " + provider.peakOutstanding);
+			assertTrue(provider.allocated <= 23 + resources.readahead(), "allocated " + provider.allocated);
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	// ---- cancellation ----
+
+	@Test
+	void cancellationAtRandomPointsLeaksNothing() throws Exception {
+		Path file = TestFiles.randomFile(dir, "cancel.bin", random, 8 << 20);
+		AsyncFile f = open(file);
+		try {
+			for (int i = 0; i < 2000; i++) {
+				int kind = random.nextInt(3);
+				Mono<?> op;
+				if (kind == 0) {
+					op = f.read(random.nextBoolean() ? ByteBuffer.allocate(65536) : ByteBuffer.allocateDirect(65536),
+							random.nextInt(8 << 20)).then();
+				}
+				else if (kind == 1) {
+					op = f.readChunks(random.nextInt(1 << 20), Long.MAX_VALUE, 4096 << random.nextInt(6))
+							.take(random.nextInt(20)).then();
+				}
+				else {
+					op = AioFiles.read(file, 65536, resources).take(1 + random.nextInt(30)).then();
+				}
+				var disposable = op.subscribe();
+				if (random.nextBoolean()) {
+					Thread.onSpinWait();
+				}
+				disposable.dispose();
+			}
+			// a final read proves the loop is healthy after the storm
+			assertEquals(4096, f.read(ByteBuffer.allocate(4096), 0).block(TIMEOUT));
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void closeWhileReadsAndWritesAreInFlight() throws Exception {
+		Path file = TestFiles.randomFile(dir, "close-race.bin", random, 4 << 20);
+		for (int round = 0; round < 50; round++) {
+			AsyncFile f = open(file, READ, WRITE);
+			var reads = f.readChunks(0, Long.MAX_VALUE, 65536).then().onErrorResume(e -> Mono.empty()).toFuture();
+			var write = f.write(Flux.range(0, 100).map(i -> ByteBuffer.allocate(4096)), 0).then()
+					.onErrorResume(e -> Mono.empty()).toFuture();
+			var single = f.read(ByteBuffer.allocateDirect(1 << 20), 0).then().onErrorResume(e -> Mono.empty()).toFuture();
+			f.close().block(TIMEOUT);
+			reads.get(30, java.util.concurrent.TimeUnit.SECONDS);
+			write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+			single.get(30, java.util.concurrent.TimeUnit.SECONDS);
+		}
+	}
+
+	// ---- helpers ----
+
+	static byte[] concat(List<ByteBuffer> buffers) {
+		int size = buffers.stream().mapToInt(ByteBuffer::remaining).sum();
+		ByteBuffer all = ByteBuffer.allocate(size);
+		buffers.forEach(b -> all.put(b.duplicate()));
+		return all.array();
+	}
+
+	static byte[] concatArrays(List<byte[]> pieces) {
+		int size = pieces.stream().mapToInt(p -> p.length).sum();
+		ByteBuffer all = ByteBuffer.allocate(size);
+		pieces.forEach(all::put);
+		return all.array();
+	}
+
+	static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** Counts chunk buffers handed out and not yet delivered (or released): the reads outstanding. */
+	static final class CountingProvider implements BufferProvider<ByteBuffer> {
+		volatile int allocated;
+		volatile int released;
+		volatile int delivered;
+		volatile int peakOutstanding;
+
+		@Override
+		public Class<ByteBuffer> type() {
+			return ByteBuffer.class;
+		}
+
+		@Override
+		public synchronized ByteBuffer allocate(int capacity) {
+			allocated++;
+			peakOutstanding = Math.max(peakOutstanding, outstanding());
+			return ByteBuffer.allocateDirect(capacity);
+		}
+
+		@Override
+		public ByteBuffer writableView(ByteBuffer buffer) {
+			return buffer.duplicate().clear();
+		}
+
+		@Override
+		public void written(ByteBuffer buffer, int bytes) {
+			buffer.position(0).limit(bytes);
+		}
+
+		@Override
+		public synchronized void release(ByteBuffer buffer) {
+			released++;
+		}
+
+		synchronized void delivered() {
+			delivered++;
+		}
+
+		synchronized int outstanding() {
+			return allocated - released - delivered;
+		}
+	}
+}

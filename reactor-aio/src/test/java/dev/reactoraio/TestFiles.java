@@ -1,0 +1,81 @@
+package dev.reactoraio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+
+/** Helpers shared by the contract tests: random files, FileChannel reads to compare with, fd counts. */
+final class TestFiles {
+
+	private TestFiles() {
+	}
+
+	static byte[] randomBytes(Random random, int size) {
+		byte[] bytes = new byte[size];
+		random.nextBytes(bytes);
+		return bytes;
+	}
+
+	static Path randomFile(Path dir, String name, Random random, int size) throws IOException {
+		Path file = dir.resolve(name);
+		Files.write(file, randomBytes(random, size));
+		return file;
+	}
+
+	/** What FileChannel reads at {@code position} (at most {@code length} bytes; fewer at the end). */
+	static byte[] readWithFileChannel(Path file, long position, int length) throws IOException {
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			ByteBuffer buffer = ByteBuffer.allocate(length);
+			while (buffer.hasRemaining()) {
+				int n = channel.read(buffer, position + buffer.position());
+				if (n < 0) {
+					break;
+				}
+			}
+			buffer.flip();
+			byte[] bytes = new byte[buffer.remaining()];
+			buffer.get(bytes);
+			return bytes;
+		}
+	}
+
+	static byte[] toBytes(ByteBuffer buffer) {
+		ByteBuffer b = buffer.duplicate();
+		byte[] bytes = new byte[b.remaining()];
+		b.get(bytes);
+		return bytes;
+	}
+
+	/** Open descriptors of this process and what they point to, from /proc/self/fd. */
+	static java.util.Map<String, String> openDescriptors() throws IOException {
+		java.util.Map<String, String> fds = new java.util.TreeMap<>();
+		try (var list = Files.list(Path.of("/proc/self/fd"))) {
+			for (Path fd : (Iterable<Path>) list::iterator) {
+				try {
+					fds.put(fd.getFileName().toString(), Files.readSymbolicLink(fd).toString());
+				}
+				catch (IOException e) {
+					// the descriptor of the directory listing itself, closed meanwhile
+				}
+			}
+		}
+		return fds;
+	}
+
+	/** A direct buffer of {@code size} bytes at a 4096-aligned address. */
+	static ByteBuffer alignedDirect(int size) {
+		return ByteBuffer.allocateDirect(size + 8192).alignedSlice(4096).limit(size).slice();
+	}
+
+	/** A direct buffer of {@code size} bytes whose address is deliberately not 512-aligned. */
+	static ByteBuffer misalignedDirect(int size) {
+		ByteBuffer raw = ByteBuffer.allocateDirect(size + 4096 + 1);
+		int offset = raw.alignmentOffset(0, 4096);
+		int start = (4096 - offset) % 4096 + 1;
+		return raw.position(start).limit(start + size).slice();
+	}
+}
