@@ -20,7 +20,7 @@ public final class AioFiles {
 	/**
 	 * Reads a whole file in chunks, with the global resources.
 	 * <p>
-	 * <b>Release support.</b> Each emitted ByteBuffer is a new direct buffer owned by the subscriber.
+	 * <b>Release support.</b> Each emitted ByteBuffer is a new heap buffer owned by the subscriber.
 	 *
 	 * @param path the file
 	 * @param chunkSize bytes per chunk, {@code > 0}

@@ -89,8 +89,10 @@ public interface AsyncFile {
 	 * At most {@link AioResources#readahead() readahead} chunks are in flight or waiting for demand at
 	 * any time, whatever the demand.
 	 * <p>
-	 * <b>Release support.</b> Each emitted buffer is a new direct ByteBuffer (position 0, limit = its
-	 * length) owned by the subscriber; there is nothing to release.
+	 * <b>Release support.</b> Each emitted buffer is a new heap ByteBuffer (position 0, limit = its
+	 * length) owned by the subscriber; there is nothing to release. For the most throughput, read into
+	 * recycled buffers with {@link #readChunks(long, long, int, BufferProvider)} and
+	 * {@link BufferProvider#pooledDirectByteBuffers(long)}.
 	 *
 	 * @param position the first file offset, {@code >= 0}
 	 * @param count how many bytes at most; {@code Long.MAX_VALUE} for "to the end"

@@ -56,13 +56,28 @@ public interface BufferProvider<B> {
 	void release(B buffer);
 
 	/**
-	 * Direct ByteBuffers, one per chunk, owned outright by whoever receives them: release does nothing and
-	 * the garbage collector frees their memory. Emitted buffers have position 0 and the chunk's length as
-	 * limit. Memory is page-aligned, so O_DIRECT reads land in place.
+	 * Heap ByteBuffers, one per chunk, owned outright by whoever receives them: release does nothing and
+	 * the garbage collector reclaims them. Emitted buffers have position 0 and the chunk's length as limit.
+	 * The kernel reads into pooled native buffers and the chunk is copied out; a fresh heap chunk costs
+	 * far less than a fresh direct one, whose memory the kernel must map and zero each time.
 	 *
-	 * @return the provider
+	 * @return the provider (stateless, shared)
 	 */
-	static BufferProvider<ByteBuffer> directByteBuffers() {
-		return DirectByteBufferProvider.INSTANCE;
+	static BufferProvider<ByteBuffer> heapByteBuffers() {
+		return HeapByteBufferProvider.INSTANCE;
+	}
+
+	/**
+	 * Page-aligned direct ByteBuffers, recycled: the subscriber hands each emitted buffer back with
+	 * {@link #release} (the instance it received), and the kernel reads straight into it next time, with
+	 * no copy and no fresh memory. This is the fastest way to stream a file. Up to {@code maxCachedBytes}
+	 * of released buffers are kept; releasing a buffer twice, or one this provider did not lend, does
+	 * nothing. Thread-safe.
+	 *
+	 * @param maxCachedBytes how many bytes of released buffers to keep for reuse
+	 * @return a new provider with its own pool
+	 */
+	static BufferProvider<ByteBuffer> pooledDirectByteBuffers(long maxCachedBytes) {
+		return new PooledDirectByteBufferProvider(maxCachedBytes);
 	}
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.reactoraio.AioIOException;
+import dev.reactoraio.internal.core.SysFiles;
 import dev.reactoraio.internal.jnr.Errno;
 import dev.reactoraio.internal.jnr.Native;
 import org.jspecify.annotations.Nullable;
@@ -83,19 +84,11 @@ public final class AioProbe {
 	}
 
 	static String sysctl(String name) {
-		String value = sysctlValue(name);
+		String value = SysFiles.sysctl(name);
 		return value == null ? "?" : value;
 	}
 
-	/** A value under /proc/sys, or null when absent or unreadable. */
-	public static @Nullable String sysctlValue(String name) {
-		try {
-			return Files.readString(Path.of("/proc/sys", name)).trim();
-		}
-		catch (IOException | RuntimeException e) {
-			return null;
-		}
-	}
+
 
 	/** Submits an IOCB_CMD_FDSYNC on a scratch file: EINVAL means the kernel predates AIO fsync. */
 	private static boolean tryFdsync(long ctx) throws IOException {

@@ -3,7 +3,6 @@ package dev.reactoraio.internal.core;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -165,13 +164,14 @@ public abstract class NativeLoop extends IoLoop {
 		Path dev = Path.of("/sys/dev/block/" + major + ":" + minor);
 		for (Path candidate : new Path[] {dev.resolve("queue/logical_block_size"),
 				dev.resolve("../queue/logical_block_size")}) {
+			String value = SysFiles.read(candidate);
 			try {
-				int size = Integer.parseInt(Files.readString(candidate).trim());
+				int size = value == null ? -1 : Integer.parseInt(value);
 				if (size > 0 && Integer.bitCount(size) == 1) {
 					return size;
 				}
 			}
-			catch (IOException | RuntimeException e) {
+			catch (NumberFormatException e) {
 				// not a block device with a queue (e.g. an overlay or virtual file system): try the next
 			}
 		}

@@ -108,7 +108,7 @@ final class DefaultAsyncFile implements AsyncFile {
 
 	@Override
 	public Flux<ByteBuffer> readChunks(long position, long count, int chunkSize) {
-		return readChunks(position, count, chunkSize, BufferProvider.directByteBuffers());
+		return readChunks(position, count, chunkSize, BufferProvider.heapByteBuffers());
 	}
 
 	@Override

@@ -4,9 +4,11 @@ import java.util.List;
 
 import dev.reactoraio.AioBackend;
 import dev.reactoraio.internal.aio.AioProbe;
+import dev.reactoraio.internal.core.SysFiles;
 import dev.reactoraio.internal.jnr.Native;
 import dev.reactoraio.internal.uring.Uring;
 import dev.reactoraio.internal.uring.UringProbe;
+import org.jspecify.annotations.Nullable;
 
 /** The report behind {@code Aio.describe()} and the CLI's {@code probe} command. */
 public final class Diagnostics {
@@ -57,15 +59,15 @@ public final class Diagnostics {
 		return sb.toString();
 	}
 
-	private static String status(Throwable cause) {
+	private static String status(@Nullable Throwable cause) {
 		return cause == null ? "available" : "unavailable: " + Backends.message(cause);
 	}
 
-	private static String sysctl(String name) {
-		return AioProbe.sysctlValue(name);
+	private static @Nullable String sysctl(String name) {
+		return SysFiles.sysctl(name);
 	}
 
-	private static String orAbsent(String value) {
+	private static String orAbsent(@Nullable String value) {
 		return value == null ? "(not present)" : value;
 	}
 

@@ -1,13 +1,11 @@
 package dev.reactoraio.internal.uring;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
 import dev.reactoraio.AioIOException;
+import dev.reactoraio.internal.core.SysFiles;
 import dev.reactoraio.internal.jnr.Errno;
 import dev.reactoraio.internal.jnr.Native;
 import org.jspecify.annotations.Nullable;
@@ -132,7 +130,7 @@ public final class UringProbe {
 	static AioIOException explainSetupFailure(int errno) {
 		switch (errno) {
 			case Errno.EPERM:
-				return new AioIOException(errno, "io_uring_setup", explainEperm(readSysctl("kernel/io_uring_disabled")));
+				return new AioIOException(errno, "io_uring_setup", explainEperm(SysFiles.sysctl("kernel/io_uring_disabled")));
 			case Errno.ENOSYS:
 				return new AioIOException(errno, "io_uring_setup", "io_uring is absent: the kernel was built without it "
 						+ "(Linux < 5.1 or CONFIG_IO_URING=n), or a sandbox (gVisor, a seccomp profile answering "
@@ -158,15 +156,6 @@ public final class UringProbe {
 		String base = "blocked by a seccomp profile (Docker >= 25, containerd 2 and Podman deny io_uring_setup, "
 				+ "io_uring_enter and io_uring_register by default; run with a profile that allows them)";
 		return disabled == null ? base + " or by kernel.io_uring_disabled" : base;
-	}
-
-	static @Nullable String readSysctl(String name) {
-		try {
-			return Files.readString(Path.of("/proc/sys", name)).trim();
-		}
-		catch (IOException | RuntimeException e) {
-			return null;
-		}
 	}
 
 	static String formatLimit(long bytes) {

@@ -2,14 +2,12 @@ package dev.reactoraio;
 
 import java.nio.ByteBuffer;
 
-import dev.reactoraio.internal.core.BufferPool;
+/** The provider behind {@link BufferProvider#heapByteBuffers()}. */
+final class HeapByteBufferProvider implements BufferProvider<ByteBuffer> {
 
-/** The provider behind {@link BufferProvider#directByteBuffers()}. */
-final class DirectByteBufferProvider implements BufferProvider<ByteBuffer> {
+	static final HeapByteBufferProvider INSTANCE = new HeapByteBufferProvider();
 
-	static final DirectByteBufferProvider INSTANCE = new DirectByteBufferProvider();
-
-	private DirectByteBufferProvider() {
+	private HeapByteBufferProvider() {
 	}
 
 	@Override
@@ -19,7 +17,7 @@ final class DirectByteBufferProvider implements BufferProvider<ByteBuffer> {
 
 	@Override
 	public ByteBuffer allocate(int capacity) {
-		return BufferPool.allocateAligned(capacity, BufferPool.PAGE);
+		return ByteBuffer.allocate(capacity);
 	}
 
 	@Override
