@@ -52,6 +52,13 @@ public interface AioResources extends Disposable {
 	AioStats stats();
 
 	/**
+	 * One snapshot per loop, in loop order (loop {@code i} is the thread named {@code <name>-<backend>-i}).
+	 *
+	 * @return the per-loop counters
+	 */
+	java.util.List<AioStats> loopStats();
+
+	/**
 	 * Disposes on subscription: stops accepting work, ends live streams with
 	 * {@code AsynchronousCloseException}, closes every open file once its in-flight operations
 	 * completed, then releases the rings and threads. Completes when all of that is done.

@@ -24,6 +24,15 @@ public interface AioStats {
 	/** Requests waiting for a free slot, in arrival order (bounded by the demand that created them). */
 	int queued();
 
+	/** Requests whose completion was an error (a negative result), cancellations included. */
+	long failed();
+
+	/**
+	 * Sum of the time from issue to completion of every completed request, in nanoseconds: with
+	 * {@link #completed()} it gives the mean latency (Micrometer's {@code FunctionTimer} shape).
+	 */
+	long latencyNanos();
+
 	/** Requests that ran on the blocking pool instead of the kernel's queue (per-operation fallback). */
 	long offloaded();
 

@@ -63,6 +63,8 @@ public abstract class IoLoop implements Executor {
 	private long submitted;
 	private long completed;
 	private long offloaded;
+	private long failed;
+	private long latencyNanos;
 	private final Set<FileHandle> files = new LinkedHashSet<>();
 	private boolean shuttingDown;
 
@@ -218,6 +220,7 @@ public abstract class IoLoop implements Executor {
 			peakInFlight = inFlight;
 		}
 		submitted++;
+		request.issuedAt = System.nanoTime();
 		issue(request);
 	}
 
@@ -257,6 +260,12 @@ public abstract class IoLoop implements Executor {
 
 	private void finish(IoRequest request, long result) {
 		completed++;
+		if (result < 0) {
+			failed++;
+		}
+		if (request.issuedAt != 0) {
+			latencyNanos += System.nanoTime() - request.issuedAt;
+		}
 		FileHandle file = request.file;
 		if (file != null) {
 			file.completed(request);
@@ -408,6 +417,8 @@ public abstract class IoLoop implements Executor {
 		s.submitted = submitted;
 		s.completed = completed;
 		s.offloaded = offloaded;
+		s.failed = failed;
+		s.latencyNanos = latencyNanos;
 		s.inFlight = inFlight;
 		s.peakInFlight = peakInFlight;
 		s.waiting = waiting.size();

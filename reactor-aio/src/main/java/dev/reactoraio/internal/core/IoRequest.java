@@ -55,6 +55,8 @@ public final class IoRequest {
 	// ---- owned by the loop ----
 	/** True once the issuer asked for cancellation; the completion still arrives. */
 	boolean cancelled;
+	/** System.nanoTime() when issued, for the latency statistics. */
+	long issuedAt;
 	/** The loop's slot while in flight, or -1. */
 	int slot = -1;
 	/** Sequence number of a write, for write barriers. */

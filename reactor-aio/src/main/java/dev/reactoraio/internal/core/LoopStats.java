@@ -6,6 +6,8 @@ public final class LoopStats {
 	volatile long submitted;
 	volatile long completed;
 	volatile long offloaded;
+	volatile long failed;
+	volatile long latencyNanos;
 	volatile int inFlight;
 	volatile int peakInFlight;
 	volatile int waiting;
@@ -17,6 +19,14 @@ public final class LoopStats {
 
 	public long completed() {
 		return completed;
+	}
+
+	public long failed() {
+		return failed;
+	}
+
+	public long latencyNanos() {
+		return latencyNanos;
 	}
 
 	public long offloaded() {

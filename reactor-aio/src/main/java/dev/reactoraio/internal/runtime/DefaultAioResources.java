@@ -125,28 +125,22 @@ public final class DefaultAioResources implements AioResources {
 
 	@Override
 	public AioStats stats() {
-		long submitted = 0;
-		long completed = 0;
-		long offloaded = 0;
-		int inFlight = 0;
-		int peak = 0;
-		int capacity = 0;
-		int queued = 0;
-		int files = 0;
-		int buffers = 0;
+		Snapshot total = new Snapshot();
 		for (IoLoop loop : loops) {
-			LoopStats s = loop.stats;
-			submitted += s.submitted();
-			completed += s.completed();
-			offloaded += s.offloaded();
-			inFlight += s.inFlight();
-			peak += s.peakInFlight();
-			capacity += loop.capacity();
-			queued += s.waiting();
-			files += s.openFiles();
-			buffers += loop.buffers.outstanding();
+			total.add(loop);
 		}
-		return new Snapshot(submitted, completed, inFlight, peak, capacity, queued, offloaded, files, buffers);
+		return total;
+	}
+
+	@Override
+	public List<AioStats> loopStats() {
+		List<AioStats> stats = new ArrayList<>(loops.length);
+		for (IoLoop loop : loops) {
+			Snapshot one = new Snapshot();
+			one.add(loop);
+			stats.add(one);
+		}
+		return stats;
 	}
 
 	@Override
@@ -170,27 +164,31 @@ public final class DefaultAioResources implements AioResources {
 	}
 
 	private static final class Snapshot implements AioStats {
-		private final long submitted;
-		private final long completed;
-		private final int inFlight;
-		private final int peak;
-		private final int capacity;
-		private final int queued;
-		private final long offloaded;
-		private final int openFiles;
-		private final int buffers;
+		private long submitted;
+		private long completed;
+		private long failed;
+		private long latencyNanos;
+		private int inFlight;
+		private int peak;
+		private int capacity;
+		private int queued;
+		private long offloaded;
+		private int openFiles;
+		private int buffers;
 
-		Snapshot(long submitted, long completed, int inFlight, int peak, int capacity, int queued, long offloaded,
-				int openFiles, int buffers) {
-			this.submitted = submitted;
-			this.completed = completed;
-			this.inFlight = inFlight;
-			this.peak = peak;
-			this.capacity = capacity;
-			this.queued = queued;
-			this.offloaded = offloaded;
-			this.openFiles = openFiles;
-			this.buffers = buffers;
+		void add(IoLoop loop) {
+			LoopStats s = loop.stats;
+			submitted += s.submitted();
+			completed += s.completed();
+			failed += s.failed();
+			latencyNanos += s.latencyNanos();
+			offloaded += s.offloaded();
+			inFlight += s.inFlight();
+			peak += s.peakInFlight();
+			capacity += loop.capacity();
+			queued += s.waiting();
+			openFiles += s.openFiles();
+			buffers += loop.buffers.outstanding();
 		}
 
 		@Override
@@ -201,6 +199,16 @@ public final class DefaultAioResources implements AioResources {
 		@Override
 		public long completed() {
 			return completed;
+		}
+
+		@Override
+		public long failed() {
+			return failed;
+		}
+
+		@Override
+		public long latencyNanos() {
+			return latencyNanos;
 		}
 
 		@Override
@@ -240,9 +248,10 @@ public final class DefaultAioResources implements AioResources {
 
 		@Override
 		public String toString() {
-			return "AioStats[submitted=" + submitted + ", completed=" + completed + ", inFlight=" + inFlight
-					+ ", peakInFlight=" + peak + ", capacity=" + capacity + ", queued=" + queued + ", offloaded="
-					+ offloaded + ", openFiles=" + openFiles + ", outstandingBuffers=" + buffers + "]";
+			return "AioStats[submitted=" + submitted + ", completed=" + completed + ", failed=" + failed
+					+ ", inFlight=" + inFlight + ", peakInFlight=" + peak + ", capacity=" + capacity + ", queued="
+					+ queued + ", offloaded=" + offloaded + ", openFiles=" + openFiles + ", outstandingBuffers="
+					+ buffers + "]";
 		}
 	}
 }
