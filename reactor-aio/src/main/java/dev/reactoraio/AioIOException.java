@@ -18,9 +18,13 @@ public class AioIOException extends IOException {
 
 	private static final long serialVersionUID = 1L;
 
+	/** The positive errno value. */
 	private final int errno;
+	/** The failed operation. */
 	private final String operation;
-	private final @Nullable Path path;
+	/** The file (not serialized: Path implementations are not serializable). */
+	private final transient @Nullable Path path;
+	/** The file offset, or -1. */
 	private final long position;
 
 	/**
@@ -70,27 +74,27 @@ public class AioIOException extends IOException {
 		return sb.append(" failed: ").append(Errno.describe(errno)).toString();
 	}
 
-	/** The positive errno value, e.g. 28 for ENOSPC. */
+	/** {@return the positive errno value, e.g. 28 for ENOSPC} */
 	public int errno() {
 		return errno;
 	}
 
-	/** The symbolic errno name, e.g. {@code ENOSPC}. */
+	/** {@return the symbolic errno name, e.g. {@code ENOSPC}} */
 	public String errnoName() {
 		return Errno.name(errno);
 	}
 
-	/** The operation that failed, e.g. {@code write} or {@code io_uring_setup}. */
+	/** {@return the operation that failed, e.g. {@code write} or {@code io_uring_setup}} */
 	public String operation() {
 		return operation;
 	}
 
-	/** The file, or {@code null} when the error is not tied to one. */
+	/** {@return the file, or {@code null} when the error is not tied to one} */
 	public @Nullable Path path() {
 		return path;
 	}
 
-	/** The file offset of the failed transfer, or -1. */
+	/** {@return the file offset of the failed transfer, or -1} */
 	public long position() {
 		return position;
 	}

@@ -16,7 +16,8 @@ import java.util.Locale;
  * <tr><td>{@value #RING_ENTRIES}</td><td>256</td><td>SQ entries per ring (CQ is twice that)</td></tr>
  * <tr><td>{@value #READAHEAD}</td><td>4</td><td>reads (or writes) in flight per stream</td></tr>
  * <tr><td>{@value #BLOCKING_THREADS}</td><td>max(4, 2 × CPUs)</td><td>threads of the blocking pool</td></tr>
- * <tr><td>{@value #IOWQ_MAX_WORKERS}</td><td>0 (kernel default)</td><td>bounded io-wq workers per ring</td></tr>
+ * <tr><td>{@value #IOWQ_MAX_WORKERS}</td><td>max(4, 2 × CPUs)</td><td>bounded io-wq workers per ring (0: the
+ * kernel's own limit)</td></tr>
  * </table>
  */
 public final class AioProperties {
@@ -42,7 +43,7 @@ public final class AioProperties {
 	private AioProperties() {
 	}
 
-	/** The backend property, parsed. */
+	/** {@return the backend property, parsed} */
 	public static AioBackend backend() {
 		String value = System.getProperty(BACKEND, "auto").trim().toLowerCase(Locale.ROOT).replace('-', '_');
 		switch (value) {
@@ -62,29 +63,29 @@ public final class AioProperties {
 		}
 	}
 
-	/** The rings property, or its default. */
+	/** {@return the rings property, or its default} */
 	public static int rings() {
 		return intProperty(RINGS, Runtime.getRuntime().availableProcessors() >= 4 ? 2 : 1, 1, 64);
 	}
 
-	/** The ring-entries property, or its default. */
+	/** {@return the ring-entries property, or its default} */
 	public static int ringEntries() {
 		return intProperty(RING_ENTRIES, 256, 2, 32768);
 	}
 
-	/** The readahead property, or its default. */
+	/** {@return the readahead property, or its default} */
 	public static int readahead() {
 		return intProperty(READAHEAD, 4, 1, 1024);
 	}
 
-	/** The blocking-threads property, or its default. */
+	/** {@return the blocking-threads property, or its default} */
 	public static int blockingThreads() {
 		return intProperty(BLOCKING_THREADS, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 1, 4096);
 	}
 
-	/** The io-wq bounded-workers property, or its default. */
+	/** {@return the io-wq bounded-workers property, or its default} */
 	public static int iowqMaxWorkers() {
-		return intProperty(IOWQ_MAX_WORKERS, 0, 0, 65536);
+		return intProperty(IOWQ_MAX_WORKERS, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 0, 65536);
 	}
 
 	static int intProperty(String name, int defaultValue, int min, int max) {

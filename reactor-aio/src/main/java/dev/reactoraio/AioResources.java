@@ -35,13 +35,13 @@ public interface AioResources extends Disposable {
 		return new Builder(name);
 	}
 
-	/** The name given to the builder ({@code reactor-aio} for the global resources). */
+	/** {@return the name given to the builder ({@code reactor-aio} for the global resources)} */
 	String name();
 
-	/** The backend actually running: never {@link AioBackend#AUTO}. */
+	/** {@return the backend actually running: never {@link AioBackend#AUTO}} */
 	AioBackend backend();
 
-	/** Reads (and writes) in flight per stream. */
+	/** {@return the reads (and writes) in flight per stream} */
 	int readahead();
 
 	/**

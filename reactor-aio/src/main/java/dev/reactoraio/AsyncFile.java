@@ -56,10 +56,10 @@ public interface AsyncFile {
 		return AsyncFiles.open(path, options, resources);
 	}
 
-	/** The path this file was opened with. */
+	/** {@return the path this file was opened with} */
 	Path path();
 
-	/** False once {@link #close()} was subscribed. */
+	/** {@return false once {@link #close()} was subscribed} */
 	boolean isOpen();
 
 	/**
@@ -141,7 +141,19 @@ public interface AsyncFile {
 	 */
 	Mono<Void> force(boolean metaData);
 
-	/** The current size of the file. */
+	/**
+	 * Reserves disk space for {@code length} bytes from {@code position} ({@code fallocate(2)}, mode 0):
+	 * later writes into that range cannot fail for lack of space, and the file grows to at least
+	 * {@code position + length}. On the NIO backend, which has no fallocate, the part beyond the current
+	 * end is written with zeros (holes inside the file stay holes).
+	 *
+	 * @param position the first byte, {@code >= 0}
+	 * @param length the number of bytes, {@code > 0}
+	 * @return completion when the space is reserved
+	 */
+	Mono<Void> allocate(long position, long length);
+
+	/** {@return the current size of the file} */
 	Mono<Long> size();
 
 	/**

@@ -19,7 +19,7 @@ import java.nio.ByteBuffer;
  */
 public interface BufferProvider<B> {
 
-	/** The buffer type, e.g. for {@code doOnDiscard(provider.type(), provider::release)}. */
+	/** {@return the buffer type, e.g. for {@code doOnDiscard(provider.type(), provider::release)}} */
 	Class<B> type();
 
 	/**

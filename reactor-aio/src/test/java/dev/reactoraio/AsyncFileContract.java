@@ -282,6 +282,12 @@ public abstract class AsyncFileContract {
 			f.truncate(10_000).block(TIMEOUT);
 			assertEquals(5000L, f.size().block(TIMEOUT), "truncate never grows a file");
 			assertEquals(5000L, Files.size(file));
+			f.allocate(4096, 1 << 20).block(TIMEOUT);
+			assertEquals(4096L + (1 << 20), f.size().block(TIMEOUT), "allocate grows the file");
+			ByteBuffer kept = ByteBuffer.allocate(5000);
+			assertEquals(5000, f.read(kept, 0).block(TIMEOUT));
+			assertArrayEquals(Arrays.copyOf(kept.array(), 5000), TestFiles.readWithFileChannel(file, 0, 5000));
+			StepVerifier.create(f.allocate(0, 0)).expectError(IllegalArgumentException.class).verify(TIMEOUT);
 		}
 		finally {
 			f.close().block(TIMEOUT);

@@ -155,6 +155,26 @@ final class DefaultAsyncFile implements AsyncFile {
 	}
 
 	@Override
+	public Mono<Void> allocate(long position, long length) {
+		if (position < 0) {
+			return Mono.error(new IllegalArgumentException("Negative position"));
+		}
+		if (length <= 0 || length > Long.MAX_VALUE - position) {
+			return Mono.error(new IllegalArgumentException("length must be > 0 and position + length must not overflow"));
+		}
+		return new MonoFileOp<>(loop, op -> {
+			if (!usable(op, false, true)) {
+				return;
+			}
+			IoRequest fallocate = new IoRequest(IoRequest.FALLOCATE, handle, (r, result) -> complete(op, r, result));
+			fallocate.offset = position;
+			fallocate.offset2 = length;
+			op.track(fallocate);
+			loop.submit(fallocate);
+		});
+	}
+
+	@Override
 	public Mono<Long> size() {
 		return new MonoFileOp<>(loop, op -> {
 			if (!usable(op, false, false)) {

@@ -79,8 +79,21 @@ public final class NioLoop extends IoLoop {
 			case IoRequest.FTRUNCATE:
 				channel.truncate(request.offset);
 				return 0;
+			case IoRequest.FALLOCATE:
+				zeroFillBeyondEnd(channel, request.offset, request.offset2);
+				return 0;
 			default:
 				throw new UnsupportedOperationException(IoRequest.opName(request.op) + " on the NIO backend");
+		}
+	}
+
+	/** FileChannel has no fallocate: make the range beyond the current end real by writing zeros. */
+	private static void zeroFillBeyondEnd(FileChannel channel, long position, long length) throws IOException {
+		long end = position + length;
+		ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+		for (long at = Math.max(position, channel.size()); at < end; ) {
+			zeros.clear().limit((int) Math.min(zeros.capacity(), end - at));
+			at += channel.write(zeros, at);
 		}
 	}
 
