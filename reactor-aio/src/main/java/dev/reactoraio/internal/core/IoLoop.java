@@ -67,6 +67,8 @@ public abstract class IoLoop implements Executor {
 	private long latencyNanos;
 	private final Set<FileHandle> files = new LinkedHashSet<>();
 	private boolean shuttingDown;
+	/** Pool tasks that hold no slot (opening, sysfs) and will still hand a continuation back. */
+	private int outsideWork;
 
 	protected IoLoop(String name, BlockingPool blockingPool) {
 		this.name = name;
@@ -208,7 +210,7 @@ public abstract class IoLoop implements Executor {
 	}
 
 	private void start(IoRequest request) {
-		if (request.cancelled) {
+		if (request.cancelled || terminated) {
 			finish(request, -Errno.ECANCELED);
 			return;
 		}
@@ -300,6 +302,26 @@ public abstract class IoLoop implements Executor {
 		});
 	}
 
+	/**
+	 * Loop thread: runs {@code work} on the blocking pool, then {@code continuation} back on the loop.
+	 * For blocking work that holds no slot (opening a FileChannel, reading sysfs): the loop does not end
+	 * while such work is pending, so the continuation never finds the engine gone.
+	 */
+	protected final void runBlocking(Runnable work, Runnable continuation) {
+		outsideWork++;
+		blockingPool.execute(() -> {
+			try {
+				work.run();
+			}
+			finally {
+				execute(() -> {
+					outsideWork--;
+					continuation.run();
+				});
+			}
+		});
+	}
+
 	// ---- files ----
 
 	/** Loop thread: a file was opened on this loop. */
@@ -370,7 +392,8 @@ public abstract class IoLoop implements Executor {
 		}
 		started.complete(null);
 		try {
-			while (!(shuttingDown && inFlight == 0 && waiting.isEmpty() && files.isEmpty() && tasks.isEmpty())) {
+			while (!(shuttingDown && inFlight == 0 && outsideWork == 0 && waiting.isEmpty() && files.isEmpty()
+					&& tasks.isEmpty())) {
 				runTasks();
 				publishStats();
 				boolean mayBlock = false;
@@ -378,7 +401,7 @@ public abstract class IoLoop implements Executor {
 					STATE.set(this, SLEEPING);
 					mayBlock = tasks.isEmpty();
 				}
-				runIo(mayBlock && !(shuttingDown && inFlight == 0 && files.isEmpty()));
+				runIo(mayBlock && !(shuttingDown && inFlight == 0 && outsideWork == 0 && files.isEmpty()));
 				state = AWAKE;
 				publishStats();
 			}

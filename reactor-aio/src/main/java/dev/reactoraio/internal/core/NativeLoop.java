@@ -143,13 +143,13 @@ public abstract class NativeLoop extends IoLoop {
 			opened(file, callback);
 			return;
 		}
-		blockingPool.execute(() -> {
-			int size = readLogicalBlockSize(statx.devMajor, statx.devMinor);
-			LOGICAL_BLOCK_SIZE.put(device, size);
-			execute(() -> {
-				applyBlockSize(file, size);
-				opened(file, callback);
-			});
+		int[] size = new int[1];
+		runBlocking(() -> {
+			size[0] = readLogicalBlockSize(statx.devMajor, statx.devMinor);
+			LOGICAL_BLOCK_SIZE.put(device, size[0]);
+		}, () -> {
+			applyBlockSize(file, size[0]);
+			opened(file, callback);
 		});
 	}
 

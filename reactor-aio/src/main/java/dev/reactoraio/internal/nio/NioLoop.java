@@ -133,11 +133,40 @@ public final class NioLoop extends IoLoop {
 			callback.opened(null, new IllegalStateException(name + " is disposed"));
 			return;
 		}
-		blockingPool.execute(() -> {
-			FileChannel channel = null;
-			FileChannel buffered = null;
-			Throwable error = null;
-			int alignment = 1;
+		Opening opening = new Opening();
+		runBlocking(() -> opening.open(spec), () -> {
+			Throwable error = opening.error;
+			FileChannel channel = opening.channel;
+			FileChannel buffered = opening.buffered;
+			if (error != null || channel == null || buffered == null) {
+				callback.opened(null, error);
+				return;
+			}
+			if (isShuttingDown()) {
+				closeQuietly(channel);
+				closeQuietly(buffered);
+				callback.opened(null, new IllegalStateException(name + " is disposed"));
+				return;
+			}
+			NioFile file = new NioFile(spec, this, channel, buffered);
+			if (spec.direct) {
+				file.memoryAlignment = opening.alignment;
+				file.offsetAlignment = opening.alignment;
+				file.alignmentSource = "file store block size";
+			}
+			register(file);
+			callback.opened(file, null);
+		});
+	}
+
+	/** The blocking half of {@link #open}: FileChannel.open, and for DIRECT the page-cache companion. */
+	private static final class Opening {
+		@Nullable FileChannel channel;
+		@Nullable FileChannel buffered;
+		@Nullable Throwable error;
+		int alignment = 1;
+
+		void open(OpenSpec spec) {
 			try {
 				channel = FileChannel.open(spec.path, spec.nioOptions);
 				if (Files.isDirectory(spec.path)) {
@@ -158,32 +187,10 @@ public final class NioLoop extends IoLoop {
 				error = t;
 				closeQuietly(channel);
 				closeQuietly(buffered);
+				channel = null;
+				buffered = null;
 			}
-			FileChannel c = channel;
-			FileChannel b = buffered;
-			Throwable e = error;
-			int a = alignment;
-			execute(() -> {
-				if (e != null || c == null || b == null) {
-					callback.opened(null, e);
-					return;
-				}
-				NioFile file = new NioFile(spec, this, c, b);
-				if (spec.direct) {
-					file.memoryAlignment = a;
-					file.offsetAlignment = a;
-					file.alignmentSource = "file store block size";
-				}
-				if (isShuttingDown()) {
-					closeQuietly(c);
-					closeQuietly(b);
-					callback.opened(null, new IllegalStateException(name + " is disposed"));
-					return;
-				}
-				register(file);
-				callback.opened(file, null);
-			});
-		});
+		}
 	}
 
 	private static void closeQuietly(@Nullable FileChannel channel) {
@@ -200,8 +207,8 @@ public final class NioLoop extends IoLoop {
 	@Override
 	protected void closeDescriptors(FileHandle handle) {
 		NioFile file = (NioFile) handle;
-		blockingPool.execute(() -> {
-			Throwable error = null;
+		Throwable[] error = new Throwable[1];
+		runBlocking(() -> {
 			try {
 				if (file.buffered != file.channel) {
 					file.buffered.close();
@@ -212,28 +219,23 @@ public final class NioLoop extends IoLoop {
 				}
 			}
 			catch (Throwable t) {
-				error = t;
+				error[0] = t;
 			}
-			Throwable e = error;
-			execute(() -> file.closed(e));
-		});
+		}, () -> file.closed(error[0]));
 	}
 
 	@Override
 	public void size(FileHandle handle, SizeCallback callback) {
 		NioFile file = (NioFile) handle;
-		blockingPool.execute(() -> {
-			long size = -1;
-			Throwable error = null;
+		long[] size = {-1};
+		Throwable[] error = new Throwable[1];
+		runBlocking(() -> {
 			try {
-				size = file.channel.size();
+				size[0] = file.channel.size();
 			}
 			catch (Throwable t) {
-				error = t;
+				error[0] = t;
 			}
-			long s = size;
-			Throwable e = error;
-			execute(() -> callback.done(s, e));
-		});
+		}, () -> callback.done(size[0], error[0]));
 	}
 }
