@@ -3,6 +3,7 @@ package dev.reactoraio.internal.flow;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonWritableChannelException;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
@@ -99,6 +100,7 @@ final class MonoWriteStream extends Mono<Long> {
 
 		@Override
 		public void onSubscribe(Subscription s) {
+			Objects.requireNonNull(s, "§2.13: onSubscribe(null)");
 			if (Operators.validate(upstream, s)) {
 				upstream = s;
 				actual.onSubscribe(this);
@@ -108,6 +110,7 @@ final class MonoWriteStream extends Mono<Long> {
 
 		@Override
 		public void onNext(ByteBuffer buffer) {
+			Objects.requireNonNull(buffer, "§2.13: onNext(null)");
 			if (upstreamDone) {
 				Operators.onNextDropped(buffer, currentContext());
 				return;
@@ -118,6 +121,7 @@ final class MonoWriteStream extends Mono<Long> {
 
 		@Override
 		public void onError(Throwable t) {
+			Objects.requireNonNull(t, "§2.13: onError(null)");
 			if (upstreamDone) {
 				Operators.onErrorDropped(t, currentContext());
 				return;
