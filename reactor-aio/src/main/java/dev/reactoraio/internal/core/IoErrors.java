@@ -40,10 +40,28 @@ public final class IoErrors {
 		}
 	}
 
+	/**
+	 * A FileChannel failure (NIO backend) as the native backends report it: a plain {@code IOException}
+	 * carrying a {@code strerror} text becomes an {@link AioIOException} naming errno, operation and position.
+	 */
+	private static Throwable named(IoRequest request, Throwable failure) {
+		String message = failure.getMessage();
+		int errno = failure.getClass() == IOException.class && message != null ? Errno.fromMessage(message) : 0;
+		if (errno == 0) {
+			return failure;
+		}
+		FileHandle file = request.file;
+		AioIOException named = new AioIOException(errno, IoRequest.opName(request.op), file != null ? file.path : null,
+				request.offset, request.length);
+		named.initCause(failure);
+		return named;
+	}
+
 	/** The exception for a request that completed with {@code result < 0}. */
 	public static Throwable of(IoRequest request, long result) {
-		if (request.failure != null) {
-			return request.failure;
+		Throwable failure = request.failure;
+		if (failure != null) {
+			return named(request, failure);
 		}
 		int errno = (int) -result;
 		FileHandle file = request.file;

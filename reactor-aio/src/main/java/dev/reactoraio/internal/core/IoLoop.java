@@ -190,6 +190,7 @@ public abstract class IoLoop implements Executor {
 		if (file != null) {
 			file.issued(request);
 		}
+		submitted++;
 		if (inFlight < capacity && waiting.isEmpty()) {
 			start(request);
 		}
@@ -221,7 +222,6 @@ public abstract class IoLoop implements Executor {
 		if (inFlight > peakInFlight) {
 			peakInFlight = inFlight;
 		}
-		submitted++;
 		request.issuedAt = System.nanoTime();
 		issue(request);
 	}

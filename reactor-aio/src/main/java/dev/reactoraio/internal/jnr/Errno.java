@@ -98,6 +98,16 @@ public final class Errno {
 		return row != null ? row[1] : "Unknown error " + errno;
 	}
 
+	/** The errno whose {@code strerror} text is {@code message}, or 0 when none is known. */
+	public static int fromMessage(String message) {
+		for (int errno = 1; errno < TABLE.length; errno++) {
+			if (TABLE[errno] != null && TABLE[errno][1].equals(message)) {
+				return errno;
+			}
+		}
+		return 0;
+	}
+
 	/** {@code "ENOSPC (No space left on device)"}. */
 	public static String describe(int errno) {
 		return name(errno) + " (" + message(errno) + ")";

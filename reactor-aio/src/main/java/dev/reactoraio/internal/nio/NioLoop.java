@@ -80,7 +80,8 @@ public final class NioLoop extends IoLoop {
 				channel.truncate(request.offset);
 				return 0;
 			case IoRequest.FALLOCATE:
-				zeroFillBeyondEnd(channel, request.offset, request.offset2);
+				// zeros through the page cache: they need no alignment, even for a DIRECT file
+				zeroFillBeyondEnd(file.buffered, request.offset, request.offset2);
 				return 0;
 			default:
 				throw new UnsupportedOperationException(IoRequest.opName(request.op) + " on the NIO backend");
