@@ -21,6 +21,13 @@ public final class IoErrors {
 	private IoErrors() {
 	}
 
+	/** Loads the classes of the error paths (see the note in IoLoop). */
+	static void preload() {
+		forPath(Errno.EMFILE, Path.of("")).getClass().getName();
+		new AioIOException(Errno.EIO, "preload", null, 0, 0).getClass().getName();
+		new AioIOException(Errno.EIO, "preload", "").getClass().getName();
+	}
+
 	/** The exception for a failed open/stat/unlink of {@code path}. */
 	public static IOException forPath(int errno, Path path) {
 		String file = path.toString();

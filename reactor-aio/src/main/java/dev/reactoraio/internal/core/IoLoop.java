@@ -34,6 +34,12 @@ public abstract class IoLoop implements Executor {
 
 	private static final Logger log = Loggers.getLogger(IoLoop.class);
 
+	static {
+		// Error paths must work when the process is out of descriptors (EMFILE): loading a class from a jar
+		// needs one, so load the classes that turn errors into exceptions before anything can fail.
+		IoErrors.preload();
+	}
+
 	private static final int AWAKE = 0;
 	private static final int SLEEPING = 1;
 	private static final AtomicIntegerFieldUpdater<IoLoop> STATE =
@@ -277,6 +283,15 @@ public abstract class IoLoop implements Executor {
 		}
 		catch (Throwable t) {
 			log.error(name + ": completion of " + request + " threw", t);
+			java.util.function.@Nullable Consumer<Throwable> fallback = request.onCompletionFailure;
+			if (fallback != null) {
+				try {
+					fallback.accept(t);
+				}
+				catch (Throwable t2) {
+					log.error(name + ": failing " + request + " threw", t2);
+				}
+			}
 		}
 	}
 

@@ -49,6 +49,11 @@ public final class IoRequest {
 	/** Anything else that must stay alive while the kernel owns this request. */
 	public @Nullable Object attachment;
 	public final IoCompletion completion;
+	/**
+	 * Told when {@link #completion} itself throws (an error of the code handling the result, not of the
+	 * I/O), so that the operation waiting for it fails instead of waiting forever.
+	 */
+	public java.util.function.@Nullable Consumer<Throwable> onCompletionFailure;
 	/** Set by engines that fail with a Java exception rather than an errno; the result is then -EIO. */
 	public @Nullable Throwable failure;
 

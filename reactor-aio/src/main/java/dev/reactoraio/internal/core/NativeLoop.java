@@ -74,6 +74,7 @@ public abstract class NativeLoop extends IoLoop {
 		open.memory = Native.cStringBuffer(spec.absolutePath);
 		open.offset = flags;
 		open.length = 0666;
+		open.onCompletionFailure = t -> callback.done(-1, t);
 		submit(open);
 	}
 
@@ -120,6 +121,7 @@ public abstract class NativeLoop extends IoLoop {
 		});
 		request.memory = Statx.newBuffer();
 		request.length = Statx.MASK;
+		request.onCompletionFailure = t -> callback.accept(null, t);
 		submit(request);
 	}
 

@@ -355,6 +355,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 				ByteBuffer target = view.duplicate();
 				target.position(view.position() + filled).limit(view.position() + length);
 				IoRequest request = Transfers.read(file, target, position + filled, this);
+				request.onCompletionFailure = ReadStream.this::abort;
 				current = request;
 				loop.submit(request);
 			}

@@ -74,6 +74,7 @@ final class MonoFileOp<T> extends Mono<T> {
 		/** Loop thread: the request whose completion finishes this operation (cancelled with it). */
 		void track(IoRequest request) {
 			current = request;
+			request.onCompletionFailure = this::fail;
 		}
 
 		/** Loop thread: emits {@code value} (or just completes for {@code null}). */

@@ -311,6 +311,7 @@ final class MonoWriteStream extends Mono<Long> {
 		private void issue(ByteBuffer data, long at, @Nullable Staging stage) {
 			writesInFlight++;
 			IoRequest request = Transfers.write(file, data, at, (r, result) -> written(data, at, stage, r, result));
+			request.onCompletionFailure = this::abort;
 			loop.submit(request);
 		}
 
