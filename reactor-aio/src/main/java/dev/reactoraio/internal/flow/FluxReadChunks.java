@@ -89,8 +89,10 @@ final class FluxReadChunks<B> extends Flux<B> {
 		private final int readahead;
 		private final BufferProvider<B> provider;
 
+		/** Dropped at once by cancel (§3.13), otherwise on the loop when the stream terminates. */
+		private volatile @Nullable CoreSubscriber<? super B> actual;
+
 		// ---- loop-confined ----
-		private @Nullable CoreSubscriber<? super B> actual;
 		private final ArrayDeque<Chunk> window;
 		private long nextPosition;
 		private long remaining;
@@ -128,6 +130,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 		public void cancel() {
 			if (!cancelled) {
 				cancelled = true;
+				actual = null;
 				schedule();
 			}
 		}
@@ -205,6 +208,11 @@ final class FluxReadChunks<B> extends Flux<B> {
 				stop(error, true);
 				return;
 			}
+			CoreSubscriber<? super B> a = actual;
+			if (a == null) {
+				stop(null, false);
+				return;
+			}
 			long r = requested;
 			if (r > 0) {
 				demanded = true;
@@ -216,7 +224,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 					provider.written(chunk.buffer, chunk.filled);
 					emitted++;
 					chunk.emitted = true;
-					actual.onNext(chunk.buffer);
+					a.onNext(chunk.buffer);
 					if (cancelled || terminated) {
 						Operators.produced(REQUESTED, this, emitted);
 						return;
@@ -236,7 +244,6 @@ final class FluxReadChunks<B> extends Flux<B> {
 			if (noMoreChunks && window.isEmpty()) {
 				terminated = true;
 				file.detach(this);
-				CoreSubscriber<? super B> a = actual;
 				actual = null;
 				a.onComplete();
 				return;
