@@ -18,7 +18,8 @@ import org.springframework.web.util.UriUtils;
  * {@code .} and {@code ..}, names starting with {@code .} (hidden files, and the upload temporaries), a
  * decoded {@code /}, {@code \} or NUL, and any path whose real location (after following symbolic
  * links) is outside the root. A path that does not exist is {@link NoSuchFileException} (404) for
- * reading; for writing, its deepest existing ancestor must be inside the root.
+ * reading; for writing, its deepest existing ancestor must be inside the root, and an existing
+ * symbolic link is neither replaced nor deleted.
  * <p>
  * The checks are made on the file system as it is at the time; a process that can create symbolic
  * links inside the root while the server runs can race them, so the root should be writable only
