@@ -1,0 +1,182 @@
+package dev.reactoraio.spring;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/** {@link AioFileHandler} behind a real Reactor Netty server on loopback, driven by a real HTTP client. */
+class AioFileHandlerTest {
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(20);
+	private static final long LIMIT = 100_000;
+
+	@TempDir
+	Path dir;
+
+	private DisposableServer server;
+	private HttpClient client;
+	private byte[] data;
+
+	@BeforeEach
+	void start() throws IOException {
+		data = new byte[300_000];
+		new Random(3).nextBytes(data);
+		Files.write(dir.resolve("data.bin"), data);
+		AioFileHandler handler = new AioFileHandler();
+		RouterFunction<ServerResponse> routes = RouterFunctions.route()
+				.GET("/{name}", request -> handler.serve(request, dir.resolve(request.pathVariable("name"))))
+				.HEAD("/{name}", request -> handler.serve(request, dir.resolve(request.pathVariable("name"))))
+				.PUT("/{name}", request -> handler.receive(request, dir.resolve(request.pathVariable("name")), LIMIT))
+				.build();
+		server = HttpServer.create().host("127.0.0.1").port(0)
+				.handle(new ReactorHttpHandlerAdapter(RouterFunctions.toHttpHandler(routes)))
+				.bindNow(TIMEOUT);
+		client = HttpClient.create().baseUrl("http://127.0.0.1:" + server.port());
+	}
+
+	@AfterEach
+	void stop() {
+		server.disposeNow(TIMEOUT);
+	}
+
+	@Test
+	void servesAFileWithValidators() {
+		Response response = get("/data.bin", null);
+		assertEquals(200, response.status);
+		assertArrayEquals(data, response.body);
+		assertNotNull(response.headers.get(HttpHeaderNames.ETAG));
+		assertNotNull(response.headers.get(HttpHeaderNames.LAST_MODIFIED));
+		assertEquals(String.valueOf(data.length), response.headers.get(HttpHeaderNames.CONTENT_LENGTH));
+	}
+
+	@Test
+	void aCurrentCopyGets304AndAStaleOneTheFile() {
+		String etag = get("/data.bin", null).headers.get(HttpHeaderNames.ETAG);
+		Response current = get("/data.bin", headers -> headers.set(HttpHeaderNames.IF_NONE_MATCH, etag));
+		assertEquals(304, current.status);
+		assertEquals(0, current.body.length);
+		Response stale = get("/data.bin", headers -> headers.set(HttpHeaderNames.IF_NONE_MATCH, "\"other\""));
+		assertEquals(200, stale.status);
+		assertArrayEquals(data, stale.body);
+	}
+
+	@Test
+	void rangesAndHead() {
+		Response range = get("/data.bin", headers -> headers.set(HttpHeaderNames.RANGE, "bytes=100-199"));
+		assertEquals(206, range.status);
+		assertArrayEquals(Arrays.copyOfRange(data, 100, 200), range.body);
+		Response head = client.head().uri("/data.bin")
+				.responseSingle((r, body) -> body.asByteArray().defaultIfEmpty(new byte[0])
+						.map(bytes -> new Response(r.status().code(), r.responseHeaders(), bytes)))
+				.block(TIMEOUT);
+		assertEquals(200, head.status);
+		assertEquals(String.valueOf(data.length), head.headers.get(HttpHeaderNames.CONTENT_LENGTH));
+		assertEquals(0, head.body.length);
+		assertEquals(404, get("/missing.bin", null).status);
+	}
+
+	@Test
+	void uploadsCreateThenReplaceAFile() throws IOException {
+		byte[] first = "first version".getBytes(StandardCharsets.UTF_8);
+		assertEquals(201, put("/upload.txt", Flux.just(first), true));
+		assertArrayEquals(first, Files.readAllBytes(dir.resolve("upload.txt")));
+		byte[] second = new byte[LIMIT_FITTING];
+		new Random(5).nextBytes(second);
+		assertEquals(204, put("/upload.txt", Flux.just(Arrays.copyOf(second, 40_000),
+				Arrays.copyOfRange(second, 40_000, second.length)), false));
+		assertArrayEquals(second, Files.readAllBytes(dir.resolve("upload.txt")));
+		assertOnlyFiles("data.bin", "upload.txt");
+	}
+
+	private static final int LIMIT_FITTING = (int) LIMIT;
+
+	@Test
+	void tooLargeUploadsAre413AndLeaveNothingBehind() throws IOException {
+		byte[] big = new byte[(int) LIMIT + 1];
+		assertEquals(413, put("/big.bin", Flux.just(big), true), "declared by Content-Length");
+		assertEquals(413, put("/big.bin", Flux.just(Arrays.copyOf(big, 60_000), Arrays.copyOf(big, 60_000)), false),
+				"counted while streaming");
+		assertOnlyFiles("data.bin");
+		assertEquals(413, put("/data.bin", Flux.just(Arrays.copyOf(big, 60_000), Arrays.copyOf(big, 60_000)), false));
+		assertArrayEquals(data, Files.readAllBytes(dir.resolve("data.bin")), "the old file is untouched");
+	}
+
+	private void assertOnlyFiles(String... names) throws IOException {
+		long deadline = System.nanoTime() + TIMEOUT.toNanos();
+		List<String> expected = Arrays.stream(names).sorted().toList();
+		List<String> actual;
+		while (!(actual = list()).equals(expected)) {
+			assertFalse(System.nanoTime() > deadline, "files: " + actual);
+			AioDataBufferUtilsTest.sleep(20);
+		}
+	}
+
+	private List<String> list() throws IOException {
+		try (Stream<Path> files = Files.list(dir)) {
+			return files.map(p -> p.getFileName().toString()).sorted().toList();
+		}
+	}
+
+	private Response get(String uri, java.util.function.Consumer<HttpHeaders> headers) {
+		return client.headers(h -> {
+					if (headers != null) {
+						headers.accept(h);
+					}
+				})
+				.get().uri(uri)
+				.responseSingle((r, body) -> body.asByteArray().defaultIfEmpty(new byte[0])
+						.map(bytes -> new Response(r.status().code(), r.responseHeaders(), bytes)))
+				.block(TIMEOUT);
+	}
+
+	/** PUTs {@code parts}, with a Content-Length or chunked, and returns the status. */
+	private int put(String uri, Flux<byte[]> parts, boolean declareLength) {
+		long length = parts.map(p -> (long) p.length).reduce(0L, Long::sum).block(TIMEOUT);
+		Flux<ByteBuf> body = parts.map(Unpooled::wrappedBuffer);
+		return client.headers(h -> {
+					if (declareLength) {
+						h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+					}
+					else {
+						h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
+					}
+				})
+				.put().uri(uri)
+				.send(ByteBufFlux.fromInbound(body))
+				.responseSingle((r, content) -> content.then(Mono.just(r.status().code())))
+				.block(TIMEOUT);
+	}
+
+	private record Response(int status, HttpHeaders headers, byte[] body) {
+	}
+}
