@@ -16,6 +16,7 @@ import dev.reactoraio.internal.aio.AioProbe;
 import dev.reactoraio.internal.core.BlockingPool;
 import dev.reactoraio.internal.core.IoLoop;
 import dev.reactoraio.internal.core.LoopStats;
+import dev.reactoraio.internal.jnr.Native;
 import dev.reactoraio.internal.nio.NioLoop;
 import dev.reactoraio.internal.uring.UringLoop;
 import dev.reactoraio.internal.uring.UringProbe;
@@ -39,6 +40,9 @@ public final class DefaultAioResources implements AioResources {
 	public DefaultAioResources(String name, AioBackend requested, int rings, int ringEntries, int readahead,
 			int blockingThreads, int iowqMaxWorkers) {
 		this.name = name;
+		// Binding libc reads a jar and writes a stub: do it here, on the caller's thread, never later on a
+		// NonBlocking loop thread (whatever the backend, the loops touch native memory helpers).
+		Native.loadFailure();
 		this.backend = Backends.resolve(requested);
 		this.readahead = readahead;
 		this.blockingPool = new BlockingPool(name, blockingThreads);
