@@ -3,7 +3,7 @@ package dev.reactoraio;
 import java.nio.ByteBuffer;
 
 /** The provider behind {@link BufferProvider#heapByteBuffers()}. */
-final class HeapByteBufferProvider implements BufferProvider<ByteBuffer> {
+final class HeapByteBufferProvider extends ByteBufferProvider {
 
 	static final HeapByteBufferProvider INSTANCE = new HeapByteBufferProvider();
 
@@ -11,23 +11,8 @@ final class HeapByteBufferProvider implements BufferProvider<ByteBuffer> {
 	}
 
 	@Override
-	public Class<ByteBuffer> type() {
-		return ByteBuffer.class;
-	}
-
-	@Override
 	public ByteBuffer allocate(int capacity) {
 		return ByteBuffer.allocate(capacity);
-	}
-
-	@Override
-	public ByteBuffer writableView(ByteBuffer buffer) {
-		return buffer.duplicate().clear();
-	}
-
-	@Override
-	public void written(ByteBuffer buffer, int bytes) {
-		buffer.position(0).limit(bytes);
 	}
 
 	@Override

@@ -11,7 +11,7 @@ import java.util.Set;
 import dev.reactoraio.internal.core.BufferPool;
 
 /** The provider behind {@link BufferProvider#pooledDirectByteBuffers(long)}. */
-final class PooledDirectByteBufferProvider implements BufferProvider<ByteBuffer> {
+final class PooledDirectByteBufferProvider extends ByteBufferProvider {
 
 	private final long maxCachedBytes;
 	private final Map<Integer, ArrayDeque<ByteBuffer>> free = new HashMap<>();
@@ -26,11 +26,6 @@ final class PooledDirectByteBufferProvider implements BufferProvider<ByteBuffer>
 	}
 
 	@Override
-	public Class<ByteBuffer> type() {
-		return ByteBuffer.class;
-	}
-
-	@Override
 	public synchronized ByteBuffer allocate(int capacity) {
 		ArrayDeque<ByteBuffer> cached = free.get(capacity);
 		ByteBuffer buffer = cached == null ? null : cached.poll();
@@ -42,16 +37,6 @@ final class PooledDirectByteBufferProvider implements BufferProvider<ByteBuffer>
 		}
 		lent.add(buffer);
 		return buffer.clear();
-	}
-
-	@Override
-	public ByteBuffer writableView(ByteBuffer buffer) {
-		return buffer.duplicate().clear();
-	}
-
-	@Override
-	public void written(ByteBuffer buffer, int bytes) {
-		buffer.position(0).limit(bytes);
 	}
 
 	@Override

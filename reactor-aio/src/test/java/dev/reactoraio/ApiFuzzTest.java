@@ -81,7 +81,7 @@ class ApiFuzzTest {
 			for (long seed : seeds) {
 				calls += runSeed(seed, resources);
 			}
-			AioStats stats = settle(resources);
+			AioStats stats = TestFiles.settle(resources, BOUND);
 			assertEquals(0, stats.openFiles(), stats::toString);
 			assertEquals(0, stats.outstandingBuffers(), stats::toString);
 			assertEquals(0, stats.inFlight(), stats::toString);
@@ -214,16 +214,5 @@ class ApiFuzzTest {
 			}
 		}
 		return result;
-	}
-
-	private static AioStats settle(AioResources resources) throws InterruptedException {
-		long deadline = System.nanoTime() + BOUND.toNanos();
-		AioStats stats = resources.stats();
-		while ((stats.openFiles() > 0 || stats.outstandingBuffers() > 0 || stats.inFlight() > 0)
-				&& System.nanoTime() < deadline) {
-			Thread.sleep(10);
-			stats = resources.stats();
-		}
-		return stats;
 	}
 }

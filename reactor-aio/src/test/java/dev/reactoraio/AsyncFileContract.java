@@ -90,12 +90,7 @@ public abstract class AsyncFileContract {
 
 	@AfterEach
 	void nothingLeaks() throws Exception {
-		// counters are published once per loop turn: allow a few turns
-		long deadline = System.nanoTime() + 5_000_000_000L;
-		while (!settled(resources.stats()) && System.nanoTime() < deadline) {
-			Thread.sleep(10);
-		}
-		AioStats stats = resources.stats();
+		AioStats stats = TestFiles.settle(resources, java.time.Duration.ofSeconds(5));
 		assertEquals(0, stats.openFiles(), () -> "files left open: " + resources.stats());
 		assertEquals(0, stats.outstandingBuffers(), () -> "native buffers not returned: " + resources.stats());
 		assertEquals(0, stats.inFlight(), () -> "operations in flight: " + resources.stats());
@@ -105,10 +100,6 @@ public abstract class AsyncFileContract {
 		// the JVM opens a few descriptors of its own on first use (sockets, jars): count ours only
 		leaked.values().removeIf(target -> !target.startsWith(dir.toString()) && !target.startsWith("anon_inode:"));
 		assertTrue(leaked.isEmpty(), "descriptors left open: " + leaked);
-	}
-
-	private static boolean settled(AioStats stats) {
-		return stats.openFiles() == 0 && stats.outstandingBuffers() == 0 && stats.inFlight() == 0;
 	}
 
 	protected AsyncFile open(Path path, StandardOpenOption... options) {
@@ -627,32 +618,17 @@ public abstract class AsyncFileContract {
 	}
 
 	/** Counts chunk buffers handed out and not yet delivered (or released): the reads outstanding. */
-	static final class CountingProvider implements BufferProvider<ByteBuffer> {
+	static final class CountingProvider extends ByteBufferProvider {
 		volatile int allocated;
 		volatile int released;
 		volatile int delivered;
 		volatile int peakOutstanding;
 
 		@Override
-		public Class<ByteBuffer> type() {
-			return ByteBuffer.class;
-		}
-
-		@Override
 		public synchronized ByteBuffer allocate(int capacity) {
 			allocated++;
 			peakOutstanding = Math.max(peakOutstanding, outstanding());
 			return ByteBuffer.allocateDirect(capacity);
-		}
-
-		@Override
-		public ByteBuffer writableView(ByteBuffer buffer) {
-			return buffer.duplicate().clear();
-		}
-
-		@Override
-		public void written(ByteBuffer buffer, int bytes) {
-			buffer.position(0).limit(bytes);
 		}
 
 		@Override

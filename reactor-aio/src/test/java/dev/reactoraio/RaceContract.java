@@ -236,14 +236,7 @@ public abstract class RaceContract {
 	}
 
 	private void assertNothingLeaked(Map<String, String> fdsBefore) throws Exception {
-		long deadline = System.nanoTime() + BOUND.toNanos();
-		AioStats stats = resources.stats();
-		while ((stats.openFiles() > 0 || stats.outstandingBuffers() > 0 || stats.inFlight() > 0)
-				&& System.nanoTime() < deadline) {
-			Thread.sleep(10);
-			stats = resources.stats();
-		}
-		AioStats last = stats;
+		AioStats last = TestFiles.settle(resources, BOUND);
 		assertEquals(0, last.openFiles(), last::toString);
 		assertEquals(0, last.outstandingBuffers(), last::toString);
 		assertEquals(0, last.inFlight(), last::toString);

@@ -66,6 +66,21 @@ final class TestFiles {
 		return fds;
 	}
 
+	/**
+	 * Waits (at most {@code bound}) until {@code resources} has no open file, no outstanding buffer and
+	 * nothing in flight — counters are published once per loop turn — and returns the last snapshot.
+	 */
+	static AioStats settle(AioResources resources, java.time.Duration bound) throws InterruptedException {
+		long deadline = System.nanoTime() + bound.toNanos();
+		AioStats stats = resources.stats();
+		while ((stats.openFiles() > 0 || stats.outstandingBuffers() > 0 || stats.inFlight() > 0)
+				&& System.nanoTime() < deadline) {
+			Thread.sleep(10);
+			stats = resources.stats();
+		}
+		return stats;
+	}
+
 	/** A direct buffer of {@code size} bytes at a 4096-aligned address. */
 	static ByteBuffer alignedDirect(int size) {
 		return ByteBuffer.allocateDirect(size + 8192).alignedSlice(4096).limit(size).slice();

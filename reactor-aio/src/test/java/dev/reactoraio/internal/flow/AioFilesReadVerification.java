@@ -7,10 +7,6 @@ import java.nio.ByteBuffer;
 import dev.reactoraio.AioBackend;
 import dev.reactoraio.AioFiles;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.reactivestreams.tck.TestEnvironment;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
 
 /**
  * The Reactive Streams TCK on {@code AioFiles.read} (open, stream, close): a file of {@code n} bytes
@@ -18,27 +14,7 @@ import org.testng.annotations.BeforeClass;
  * <p>
  * Every required and optional rule passes; the skipped tests are the TCK's {@code untested_*} ones.
  */
-public abstract class AioFilesReadVerification extends PublisherVerification<ByteBuffer> {
-
-	private TckFiles files;
-
-	protected AioFilesReadVerification() {
-		super(new TestEnvironment(2000, 500), 1000);
-	}
-
-	protected abstract AioBackend backend();
-
-	@BeforeClass
-	public void setUpFiles() {
-		files = new TckFiles(backend());
-	}
-
-	@AfterClass
-	public void tearDownFiles() throws IOException {
-		if (files != null) {
-			files.dispose();
-		}
-	}
+public abstract class AioFilesReadVerification extends FilePublisherVerification<ByteBuffer> {
 
 	@Override
 	public Publisher<ByteBuffer> createPublisher(long elements) {
@@ -53,11 +29,6 @@ public abstract class AioFilesReadVerification extends PublisherVerification<Byt
 	@Override
 	public Publisher<ByteBuffer> createFailedPublisher() {
 		return AioFiles.read(files.dir.resolve("does-not-exist"), 4096, files.resources);
-	}
-
-	@Override
-	public long maxElementsFromPublisher() {
-		return TckFiles.MAX_ELEMENTS;
 	}
 
 	/** io_uring. */

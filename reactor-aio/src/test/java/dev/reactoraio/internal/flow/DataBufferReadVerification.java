@@ -6,41 +6,17 @@ import java.io.UncheckedIOException;
 import dev.reactoraio.AioBackend;
 import dev.reactoraio.spring.AioDataBufferUtils;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.reactivestreams.tck.TestEnvironment;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
 
 /**
  * The Reactive Streams TCK on {@code AioDataBufferUtils.read} (Spring's DataBuffer twin): a file of
  * {@code n} bytes read in one-byte buffers of a direct {@code DefaultDataBufferFactory} (filled in place).
  * Every required and optional rule passes; the skipped tests are the TCK's {@code untested_*} ones.
  */
-public abstract class DataBufferReadVerification extends PublisherVerification<DataBuffer> {
+public abstract class DataBufferReadVerification extends FilePublisherVerification<DataBuffer> {
 
 	private static final DefaultDataBufferFactory FACTORY = new DefaultDataBufferFactory(true);
-
-	private TckFiles files;
-
-	protected DataBufferReadVerification() {
-		super(new TestEnvironment(2000, 500), 1000);
-	}
-
-	protected abstract AioBackend backend();
-
-	@BeforeClass
-	public void setUpFiles() {
-		files = new TckFiles(backend());
-	}
-
-	@AfterClass
-	public void tearDownFiles() throws IOException {
-		if (files != null) {
-			files.dispose();
-		}
-	}
 
 	@Override
 	public Publisher<DataBuffer> createPublisher(long elements) {
@@ -57,11 +33,6 @@ public abstract class DataBufferReadVerification extends PublisherVerification<D
 	public Publisher<DataBuffer> createFailedPublisher() {
 		return AioDataBufferUtils.read(files.dir.resolve("does-not-exist"), 0, Long.MAX_VALUE, FACTORY, 16,
 				files.resources);
-	}
-
-	@Override
-	public long maxElementsFromPublisher() {
-		return TckFiles.MAX_ELEMENTS;
 	}
 
 	/** io_uring. */

@@ -1,15 +1,10 @@
 package dev.reactoraio.internal.flow;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import dev.reactoraio.AioBackend;
 import dev.reactoraio.AsyncFile;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.reactivestreams.tck.TestEnvironment;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
 
 /**
  * The Reactive Streams TCK on {@code AsyncFile.readChunks}: elements are one-byte chunks of a sparse
@@ -18,27 +13,7 @@ import org.testng.annotations.BeforeClass;
  * Every required and optional rule passes. The tests reported as skipped are the TCK's
  * {@code untested_*} ones (rules the TCK states but has no test for, e.g. §1.09, §3.04).
  */
-public abstract class ReadChunksVerification extends PublisherVerification<ByteBuffer> {
-
-	private TckFiles files;
-
-	protected ReadChunksVerification() {
-		super(new TestEnvironment(2000, 500), 1000);
-	}
-
-	protected abstract AioBackend backend();
-
-	@BeforeClass
-	public void setUpFiles() {
-		files = new TckFiles(backend());
-	}
-
-	@AfterClass
-	public void tearDownFiles() throws IOException {
-		if (files != null) {
-			files.dispose();
-		}
-	}
+public abstract class ReadChunksVerification extends FilePublisherVerification<ByteBuffer> {
 
 	@Override
 	public Publisher<ByteBuffer> createPublisher(long elements) {
@@ -50,11 +25,6 @@ public abstract class ReadChunksVerification extends PublisherVerification<ByteB
 		AsyncFile closed = AsyncFile.open(files.sparse.path(), java.util.Set.of(), files.resources).block();
 		closed.close().block();
 		return closed.readChunks(0, 10, 1);
-	}
-
-	@Override
-	public long maxElementsFromPublisher() {
-		return TckFiles.MAX_ELEMENTS;
 	}
 
 	/** io_uring. */
