@@ -47,8 +47,8 @@ public final class Bench {
 			return new Options(quick,
 					Set.of(value(list, "--only", "W1,W2,W3,W4,W5,W6").toUpperCase().split(",")),
 					Pattern.compile(value(list, "--contenders", "")),
-					Integer.parseInt(value(list, "--rounds", quick ? "1" : "3")),
-					Duration.ofMillis((long) (1000 * Double.parseDouble(value(list, "--seconds", quick ? "0.3" : "2")))),
+					Integer.parseInt(value(list, "--rounds", quick ? "1" : "5")),
+					Duration.ofMillis((long) (1000 * Double.parseDouble(value(list, "--seconds", quick ? "0.3" : "1.5")))),
 					Path.of(value(list, "--dir", "bench-data")), Path.of(value(list, "--out", "bench-results")),
 					list.contains("--keep"), list.contains("--no-fio"),
 					Long.parseLong(value(list, "--file-mib", quick ? "256" : "2048")) << 20,
@@ -122,9 +122,11 @@ public final class Bench {
 			}
 		}
 		double wall = (System.nanoTime() - start) / 1e9;
+		machine.put("loadAverageAtEnd", Machine.loadAverage());
+		report.finished(wall);
 		System.out.println(report.markdown());
 		System.out.printf("wall time %.0f s; results in %s%n", wall, options.out().toAbsolutePath());
-		report.write(options.out(), wall);
+		report.write(options.out());
 		return report;
 	}
 
@@ -197,24 +199,20 @@ public final class Bench {
 				() -> Streams.fioRead("io_uring", 4, data)), null, true);
 	}
 
+	/**
+	 * W4 overwrites a prepared file in place: no unlink or truncate between runs, whose block freeing
+	 * (and discards, on a file system mounted with {@code discard}) would land in the next run.
+	 */
 	private void streamingWrite(Path target) throws Exception {
 		long size = options.fileSize();
-		Runnable fresh = () -> {
-			try {
-				Files.deleteIfExists(target);
-			}
-			catch (java.io.IOException e) {
-				throw new java.io.UncheckedIOException(e);
-			}
-			Machine.dropCaches();
-		};
-		measure("W4", "streaming write in 1 MiB chunks, then force (fsync), new file", "MB/s", List.of(
+		Machine.prepare(target, size);
+		measure("W4", "streaming write in 1 MiB chunks over a file, then force (fsync)", "MB/s", List.of(
 				() -> Streams.aioWrite(AIO_URING, AioBackend.IO_URING, target, size),
 				() -> Streams.aioWrite(AIO_NIO, AioBackend.NIO, target, size),
 				() -> Streams.fileChannelWrite(target, size),
 				() -> Streams.springWrite(target, size),
 				() -> Streams.fioWrite("psync", 1, target, size),
-				() -> Streams.fioWrite("io_uring", 4, target, size)), fresh, false);
+				() -> Streams.fioWrite("io_uring", 4, target, size)), Machine::dropCaches, true);
 		Files.deleteIfExists(target);
 	}
 

@@ -106,7 +106,19 @@ final class Machine {
 		machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
 		machine.put("fio", fio == null ? "absent" : fio);
 		machine.put("os", first(Path.of("/etc/os-release"), "PRETTY_NAME"));
+		machine.put("loadAverageAtStart", loadAverage());
 		return machine;
+	}
+
+	/** The 1, 5 and 15 minute load averages: other tenants of a shared machine show here. */
+	static String loadAverage() {
+		try {
+			String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+			return fields[0] + " " + fields[1] + " " + fields[2];
+		}
+		catch (IOException e) {
+			return "?";
+		}
 	}
 
 	private static String first(Path file, String key) {

@@ -52,8 +52,16 @@ final class Report {
 		}
 	}
 
-	/** A target of issue 6: {@code measured} against {@code bound}, {@code atLeast} or at most. */
-	record Target(String name, double measured, double bound, boolean atLeast) {
+	/**
+	 * A target of issue 6: {@code measured} against {@code bound}, {@code atLeast} or at most;
+	 * {@code fio} is the same ratio with fio in the library's place, where that tells what the machine allows.
+	 */
+	record Target(String name, double measured, double bound, boolean atLeast, double fio) {
+
+		Target(String name, double measured, double bound, boolean atLeast) {
+			this(name, measured, bound, atLeast, Double.NaN);
+		}
+
 		boolean met() {
 			return atLeast ? measured >= bound : measured <= bound;
 		}
@@ -69,6 +77,7 @@ final class Report {
 	private final List<String> notes = new ArrayList<>();
 	private final Map<String, Object> machine;
 	private final Map<String, Object> settings;
+	private double wallSeconds;
 
 	Report(Map<String, Object> machine, Map<String, Object> settings) {
 		this.machine = machine;
@@ -83,6 +92,10 @@ final class Report {
 		workloads.computeIfAbsent(workload, w -> new LinkedHashMap<>())
 				.computeIfAbsent(contender.name(), c -> new Row(workload, unit, c, contender.kind(), new ArrayList<>()))
 				.runs().add(run);
+	}
+
+	void finished(double seconds) {
+		wallSeconds = seconds;
 	}
 
 	void memory(List<Map<String, Object>> results) {
@@ -124,19 +137,22 @@ final class Report {
 		targets.add(new Target("W1 qd32: io_uring IOPS / max(fio io_uring, FileChannel x32)", median(w1, Bench.AIO_URING)
 				/ Math.max(median(w1, "fio io_uring qd32"), median(w1, "FileChannel x32 threads")), 0.95, true));
 		targets.add(new Target("W1 qd32: io_uring CPU/op / FileChannel x32 CPU/op", cpu(w1, Bench.AIO_URING)
-				/ cpu(w1, "FileChannel x32 threads"), 0.4, false));
+				/ cpu(w1, "FileChannel x32 threads"), 0.4, false,
+				cpu(w1, "fio io_uring qd32") / cpu(w1, "FileChannel x32 threads")));
 		targets.add(new Target("W1 qd32: libaio IOPS / fio libaio", median(w1, Bench.AIO_LIBAIO)
 				/ median(w1, "fio libaio qd32"), 0.95, true));
 		String w2 = "W2 qd32";
 		targets.add(new Target("W2 qd32: io_uring IOPS / AsynchronousFileChannel", median(w2, Bench.AIO_URING)
-				/ median(w2, "AsynchronousFileChannel"), 2, true));
+				/ median(w2, "AsynchronousFileChannel"), 2, true,
+				median(w2, "fio io_uring qd32") / median(w2, "AsynchronousFileChannel")));
 		targets.add(new Target("W2 qd32: io_uring IOPS / fio io_uring qd32", median(w2, Bench.AIO_URING)
 				/ median(w2, "fio io_uring qd32"), 0.6, true));
 		for (String variant : List.of(Bench.AIO_URING + " readChunks pooled", Bench.AIO_URING + " AioFiles.read")) {
 			targets.add(new Target("W3: " + variant + " / best fio sequential read", median("W3", variant)
 					/ best("W3", Kind.FIO), 0.9, true));
 			targets.add(new Target("W3: " + variant + " / DataBufferUtils.read", median("W3", variant)
-					/ median("W3", "DataBufferUtils.read"), 3, true));
+					/ median("W3", "DataBufferUtils.read"), 3, true,
+					best("W3", Kind.FIO) / median("W3", "DataBufferUtils.read")));
 		}
 		targets.add(new Target("W4: io_uring write+force / best fio write", median("W4", Bench.AIO_URING)
 				/ best("W4", Kind.FIO), 0.9, true));
@@ -153,6 +169,11 @@ final class Report {
 
 	String markdown() {
 		StringBuilder out = new StringBuilder();
+		out.append("Machine: ").append(machine).append("\n\nSettings: ").append(settings);
+		if (wallSeconds > 0) {
+			out.append("; wall time ").append(Math.round(wallSeconds)).append(" s");
+		}
+		out.append('\n');
 		for (Map.Entry<String, Map<String, Row>> workload : workloads.entrySet()) {
 			String id = workload.getKey();
 			String unit = workload.getValue().values().iterator().next().unit();
@@ -184,11 +205,11 @@ final class Report {
 						.append(" |\n");
 			}
 		}
-		out.append("\n| target | measured | bound | verdict |\n|---|---:|---:|---|\n");
+		out.append("\n| target | measured | bound | verdict | fio, same ratio |\n|---|---:|---:|---|---:|\n");
 		for (Target target : targets()) {
 			out.append("| ").append(target.name()).append(" | ").append(fixed(target.measured(), 2)).append(" | ")
 					.append(target.atLeast() ? "≥ " : "≤ ").append(fixed(target.bound(), 2)).append(" | ")
-					.append(target.verdict()).append(" |\n");
+					.append(target.verdict()).append(" | ").append(fixed(target.fio(), 2)).append(" |\n");
 		}
 		for (String note : notes) {
 			out.append("\nNote: ").append(note).append('\n');
@@ -196,7 +217,7 @@ final class Report {
 		return out.toString();
 	}
 
-	void write(Path dir, double wallSeconds) throws IOException {
+	void write(Path dir) throws IOException {
 		Files.createDirectories(dir);
 		List<Object> rows = new ArrayList<>();
 		StringBuilder csv = new StringBuilder("workload,contender,kind,unit,median,min,max,rounds,cpu_us_per_op,"
@@ -228,8 +249,13 @@ final class Report {
 		}
 		List<Object> targets = new ArrayList<>();
 		for (Target target : targets()) {
-			targets.add(Map.of("target", target.name(), "measured", target.measured(), "bound", target.bound(),
-					"verdict", target.verdict()));
+			Map<String, Object> json = new LinkedHashMap<>();
+			json.put("target", target.name());
+			json.put("measured", target.measured());
+			json.put("bound", target.bound());
+			json.put("verdict", target.verdict());
+			json.put("fioSameRatio", target.fio());
+			targets.add(json);
 		}
 		Map<String, Object> root = new LinkedHashMap<>();
 		root.put("machine", machine);

@@ -2,7 +2,6 @@ package dev.reactoraio.bench;
 
 import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
-import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.nio.ByteBuffer;
@@ -104,7 +103,7 @@ final class Streams {
 		AioResources resources = resources(name, backend);
 		ByteBuffer source = source();
 		return new Passes(name, Kind.LIBRARY, CHUNK, false, false,
-				latency -> Mono.usingWhen(AsyncFile.open(file, Set.of(CREATE, WRITE, TRUNCATE_EXISTING), resources),
+				latency -> Mono.usingWhen(AsyncFile.open(file, Set.of(CREATE, WRITE), resources),
 						f -> f.write(chunks(source, size), 0).flatMap(n -> f.force(true).thenReturn(n)),
 						AsyncFile::close).block(),
 				() -> resources.disposeLater().block());
@@ -118,7 +117,7 @@ final class Streams {
 	static Contender fileChannelWrite(Path file, long size) {
 		ByteBuffer source = source();
 		return new Passes("FileChannel loop", Kind.JAVA_PEER, CHUNK, false, false, latency -> {
-			try (FileChannel channel = FileChannel.open(file, CREATE, WRITE, TRUNCATE_EXISTING)) {
+			try (FileChannel channel = FileChannel.open(file, CREATE, WRITE)) {
 				for (long position = 0; position < size; position += CHUNK) {
 					ByteBuffer chunk = source.duplicate();
 					while (chunk.hasRemaining()) {
@@ -136,7 +135,7 @@ final class Streams {
 		ByteBuffer source = source();
 		return new Passes("DataBufferUtils.write", Kind.JAVA_PEER, CHUNK, false, false, latency -> {
 			Flux<DataBuffer> buffers = chunks(source, size).map(DefaultDataBufferFactory.sharedInstance::wrap);
-			DataBufferUtils.write(buffers, file, CREATE, WRITE, TRUNCATE_EXISTING).block();
+			DataBufferUtils.write(buffers, file, CREATE, WRITE).block();
 			try (FileChannel channel = FileChannel.open(file, WRITE)) {
 				channel.force(true);
 			}
