@@ -3,7 +3,7 @@ package dev.reactoraio.bench;
 import java.time.Duration;
 
 /** One way of doing a workload: this library on a backend, a JDK or Spring peer, or fio. */
-interface Contender {
+abstract class Contender {
 
 	/** Who is measured: decides which ratios a row gets. */
 	enum Kind {
@@ -15,14 +15,26 @@ interface Contender {
 		FIO
 	}
 
-	String name();
+	private final String name;
+	private final Kind kind;
 
-	Kind kind();
+	Contender(String name, Kind kind) {
+		this.name = name;
+		this.kind = kind;
+	}
+
+	final String name() {
+		return name;
+	}
+
+	final Kind kind() {
+		return kind;
+	}
 
 	/** Runs the workload for about {@code duration} (or once over its data, for one-pass workloads). */
-	Run run(Duration duration) throws Exception;
+	abstract Run run(Duration duration) throws Exception;
 
 	/** Releases what the contender holds (files, loops). */
-	default void close() throws java.io.IOException {
+	void close() throws java.io.IOException {
 	}
 }

@@ -13,9 +13,8 @@ import java.util.function.Function;
  * and the CPU time fio reports for its jobs ({@code usr_cpu + sys_cpu}, percentages of the summed job
  * runtimes).
  */
-final class Fio implements Contender {
+final class Fio extends Contender {
 
-	private final String name;
 	private final String direction;
 	private final Function<Duration, List<String>> arguments;
 
@@ -25,7 +24,7 @@ final class Fio implements Contender {
 	 * @param arguments fio job options for a run of the given duration
 	 */
 	Fio(String name, String direction, Function<Duration, List<String>> arguments) {
-		this.name = name;
+		super(name, Kind.FIO);
 		this.direction = direction;
 		this.arguments = arguments;
 	}
@@ -38,18 +37,9 @@ final class Fio implements Contender {
 		return all;
 	}
 
-	@Override
-	public String name() {
-		return name;
-	}
 
 	@Override
-	public Kind kind() {
-		return Kind.FIO;
-	}
-
-	@Override
-	public Run run(Duration duration) throws IOException, InterruptedException {
+	Run run(Duration duration) throws IOException, InterruptedException {
 		List<String> command = new ArrayList<>(List.of("fio", "--name=bench", "--output-format=json",
 				"--lat_percentiles=1", "--randrepeat=0", "--norandommap"));
 		command.addAll(arguments.apply(duration));

@@ -6,7 +6,7 @@ import java.time.Duration;
  * A contender whose unit of work is a pass over the workload's data (a whole file, or every small
  * file): it runs passes until the duration is up, or exactly one pass for one-pass workloads.
  */
-final class Passes implements Contender {
+final class Passes extends Contender {
 
 	/** One pass; returns the bytes transferred. */
 	@FunctionalInterface
@@ -14,8 +14,6 @@ final class Passes implements Contender {
 		long run(Latency latency) throws Exception;
 	}
 
-	private final String name;
-	private final Kind kind;
 	private final long bytesPerOp;
 	private final boolean timeBased;
 	private final boolean latencies;
@@ -30,8 +28,7 @@ final class Passes implements Contender {
 	 */
 	Passes(String name, Kind kind, long bytesPerOp, boolean timeBased, boolean latencies, Pass pass,
 			Runnable resources) {
-		this.name = name;
-		this.kind = kind;
+		super(name, kind);
 		this.bytesPerOp = bytesPerOp;
 		this.timeBased = timeBased;
 		this.latencies = latencies;
@@ -39,18 +36,9 @@ final class Passes implements Contender {
 		this.resources = resources;
 	}
 
-	@Override
-	public String name() {
-		return name;
-	}
 
 	@Override
-	public Kind kind() {
-		return kind;
-	}
-
-	@Override
-	public Run run(Duration duration) throws Exception {
+	Run run(Duration duration) throws Exception {
 		Latency latency = new Latency();
 		long deadline = System.nanoTime() + duration.toNanos();
 		long bytes = 0;
@@ -64,7 +52,7 @@ final class Passes implements Contender {
 	}
 
 	@Override
-	public void close() {
+	void close() {
 		if (resources != null) {
 			resources.run();
 		}

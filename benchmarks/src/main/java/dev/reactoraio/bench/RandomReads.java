@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.reactoraio.AioBackend;
@@ -60,6 +61,23 @@ final class RandomReads {
 			done.countDown();
 		}
 
+		/** Starts {@code depth} lanes, waits until every one has seen the deadline, and counts their reads. */
+		Run run(int depth, IntFunction<ClosedLoop> lane) throws Exception {
+			ClosedLoop[] all = new ClosedLoop[depth];
+			Meter meter = Meter.start();
+			for (int i = 0; i < depth; i++) {
+				all[i] = lane.apply(i);
+				all[i].next();
+			}
+			await();
+			meter.stop();
+			long ops = 0;
+			for (ClosedLoop l : all) {
+				ops += l.ops;
+			}
+			return Run.of(ops, ops * BLOCK, meter, latency);
+		}
+
 		void await() throws Exception {
 			done.await();
 			Throwable t = error.get();
@@ -73,15 +91,14 @@ final class RandomReads {
 	}
 
 	/** reactor-aio: {@code AsyncFile.read(buffer, position)}, one Mono per read, {@code depth} lanes. */
-	static final class Aio implements Contender {
-		private final String name;
+	static final class Aio extends Contender {
 		private final Path path;
 		private final int depth;
 		private final AioResources resources;
 		private final AsyncFile file;
 
 		Aio(String name, AioBackend backend, Path path, boolean direct, int depth) {
-			this.name = name;
+			super(name, Kind.LIBRARY);
 			this.path = path;
 			this.depth = depth;
 			this.resources = AioResources.builder("bench-" + name).backend(backend).build();
@@ -92,73 +109,47 @@ final class RandomReads {
 			this.file = AsyncFile.open(path, options, resources).block();
 		}
 
+
 		@Override
-		public String name() {
-			return name;
+		Run run(Duration duration) throws Exception {
+			Lanes lanes = new Lanes(path.toFile().length(), depth, duration);
+			return lanes.run(depth, i -> new Lane(lanes, file, i));
 		}
 
 		@Override
-		public Kind kind() {
-			return Kind.LIBRARY;
-		}
-
-		@Override
-		public Run run(Duration duration) throws Exception {
-			long size = path.toFile().length();
-			Lanes lanes = new Lanes(size, depth, duration);
-			Lane[] all = new Lane[depth];
-			Meter meter = Meter.start();
-			for (int i = 0; i < depth; i++) {
-				all[i] = new Lane(lanes, file, i);
-				all[i].next();
-			}
-			lanes.await();
-			meter.stop();
-			long ops = 0;
-			for (Lane lane : all) {
-				ops += lane.ops;
-			}
-			return Run.of(ops, ops * BLOCK, meter, lanes.latency);
-		}
-
-		@Override
-		public void close() {
+		void close() {
 			file.close().block();
 			resources.disposeLater().block();
 		}
 	}
 
-	/**
-	 * One outstanding read at a time. A completion issues the next read; the WIP counter turns a
-	 * completion signalled inside {@code subscribe} into a loop instead of a recursion.
-	 */
-	static final class Lane {
-		private final Lanes lanes;
-		private final AsyncFile file;
-		private final ByteBuffer buffer = alignedBlock();
+	/** One read outstanding at a time: each completion records its latency and issues the next read. */
+	abstract static class ClosedLoop {
+		final Lanes lanes;
+		final ByteBuffer buffer = alignedBlock();
 		private final SplittableRandom random;
-		private final AtomicInteger wip = new AtomicInteger();
 		long ops;
 
-		Lane(Lanes lanes, AsyncFile file, int seed) {
+		ClosedLoop(Lanes lanes, int seed) {
 			this.lanes = lanes;
-			this.file = file;
 			this.random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L);
 		}
 
-		void next() {
-			if (wip.getAndIncrement() != 0) {
-				return;
+		/** Issues the next read, or counts the lane out once the deadline has passed. */
+		abstract void next();
+
+		/** True (and the lane counted out) once the deadline has passed; else the buffer is cleared for a read. */
+		boolean expired() {
+			if (System.nanoTime() >= lanes.deadline) {
+				lanes.done.countDown();
+				return true;
 			}
-			do {
-				if (System.nanoTime() >= lanes.deadline) {
-					lanes.done.countDown();
-					return;
-				}
-				buffer.clear();
-				file.read(buffer, random.nextLong(lanes.blocks) * BLOCK).subscribe(new ReadSubscriber(this));
-			}
-			while (wip.decrementAndGet() != 0);
+			buffer.clear();
+			return false;
+		}
+
+		long nextPosition() {
+			return random.nextLong(lanes.blocks) * BLOCK;
 		}
 
 		void completed(long start, int bytes) {
@@ -169,6 +160,34 @@ final class RandomReads {
 			lanes.latency.record(System.nanoTime() - start);
 			ops++;
 			next();
+		}
+	}
+
+	/**
+	 * One outstanding read at a time. A completion issues the next read; the WIP counter turns a
+	 * completion signalled inside {@code subscribe} into a loop instead of a recursion.
+	 */
+	static final class Lane extends ClosedLoop {
+		private final AsyncFile file;
+		private final AtomicInteger wip = new AtomicInteger();
+
+		Lane(Lanes lanes, AsyncFile file, int seed) {
+			super(lanes, seed);
+			this.file = file;
+		}
+
+		@Override
+		void next() {
+			if (wip.getAndIncrement() != 0) {
+				return;
+			}
+			do {
+				if (expired()) {
+					return;
+				}
+				file.read(buffer, nextPosition()).subscribe(new ReadSubscriber(this));
+			}
+			while (wip.decrementAndGet() != 0);
 		}
 	}
 
@@ -204,32 +223,22 @@ final class RandomReads {
 	}
 
 	/** {@code FileChannel.read(buffer, position)} on {@code depth} platform threads. */
-	static final class Threads implements Contender {
-		private final String name;
+	static final class Threads extends Contender {
 		private final Path path;
 		private final int depth;
 		private final FileChannel channel;
 
 		Threads(String name, Path path, boolean direct, int depth) throws Exception {
-			this.name = name;
+			super(name, Kind.JAVA_PEER);
 			this.path = path;
 			this.depth = depth;
 			this.channel = direct ? FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)
 					: FileChannel.open(path, StandardOpenOption.READ);
 		}
 
-		@Override
-		public String name() {
-			return name;
-		}
 
 		@Override
-		public Kind kind() {
-			return Kind.JAVA_PEER;
-		}
-
-		@Override
-		public Run run(Duration duration) throws Exception {
+		Run run(Duration duration) throws Exception {
 			long blocks = path.toFile().length() / BLOCK;
 			Latency latency = new Latency();
 			Meter meter = new Meter();
@@ -279,20 +288,19 @@ final class RandomReads {
 		}
 
 		@Override
-		public void close() throws IOException {
+		void close() throws IOException {
 			channel.close();
 		}
 	}
 
 	/** {@code AsynchronousFileChannel} (the JDK's default thread pool) with {@code depth} reads outstanding. */
-	static final class Channel implements Contender {
-		private final String name;
+	static final class Channel extends Contender {
 		private final Path path;
 		private final int depth;
 		private final AsynchronousFileChannel channel;
 
 		Channel(String name, Path path, boolean direct, int depth) throws Exception {
-			this.name = name;
+			super(name, Kind.JAVA_PEER);
 			this.path = path;
 			this.depth = depth;
 			Set<OpenOption> options = new HashSet<>(Set.of(StandardOpenOption.READ));
@@ -302,71 +310,37 @@ final class RandomReads {
 			this.channel = AsynchronousFileChannel.open(path, options, null);
 		}
 
-		@Override
-		public String name() {
-			return name;
-		}
 
 		@Override
-		public Kind kind() {
-			return Kind.JAVA_PEER;
-		}
-
-		@Override
-		public Run run(Duration duration) throws Exception {
+		Run run(Duration duration) throws Exception {
 			Lanes lanes = new Lanes(path.toFile().length(), depth, duration);
-			ChannelLane[] all = new ChannelLane[depth];
-			Meter meter = Meter.start();
-			for (int i = 0; i < depth; i++) {
-				all[i] = new ChannelLane(lanes, channel, i);
-				all[i].next();
-			}
-			lanes.await();
-			meter.stop();
-			long ops = 0;
-			for (ChannelLane lane : all) {
-				ops += lane.ops;
-			}
-			return Run.of(ops, ops * BLOCK, meter, lanes.latency);
+			return lanes.run(depth, i -> new ChannelLane(lanes, channel, i));
 		}
 
 		@Override
-		public void close() throws IOException {
+		void close() throws IOException {
 			channel.close();
 		}
 	}
 
-	static final class ChannelLane implements CompletionHandler<Integer, Long> {
-		private final Lanes lanes;
+	static final class ChannelLane extends ClosedLoop implements CompletionHandler<Integer, Long> {
 		private final AsynchronousFileChannel channel;
-		private final ByteBuffer buffer = alignedBlock();
-		private final SplittableRandom random;
-		long ops;
 
 		ChannelLane(Lanes lanes, AsynchronousFileChannel channel, int seed) {
-			this.lanes = lanes;
+			super(lanes, seed);
 			this.channel = channel;
-			this.random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L);
 		}
 
+		@Override
 		void next() {
-			if (System.nanoTime() >= lanes.deadline) {
-				lanes.done.countDown();
-				return;
+			if (!expired()) {
+				channel.read(buffer, nextPosition(), System.nanoTime(), this);
 			}
-			buffer.clear();
-			channel.read(buffer, random.nextLong(lanes.blocks) * BLOCK, System.nanoTime(), this);
 		}
 
 		@Override
 		public void completed(Integer bytes, Long start) {
-			if (bytes != BLOCK) {
-				lanes.fail(new IllegalStateException("short read: " + bytes));
-				return;
-			}
-			lanes.latency.record(System.nanoTime() - start);
-			ops++;
-			next();
+			completed(start, bytes);
 		}
 
 		@Override
