@@ -1,5 +1,8 @@
 package dev.reactoraio.bench;
 
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.WRITE;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,11 +14,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import dev.reactoraio.AioBackend;
+import dev.reactoraio.AioResources;
+import dev.reactoraio.bench.Contender.Kind;
+import dev.reactoraio.spring.AioDataBufferUtils;
+import io.netty.buffer.PooledByteBufAllocator;
+import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
 
 /**
  * The side-by-side harness of issue 6. For each workload it runs every contender on the same prepared
@@ -35,6 +47,8 @@ public final class Bench {
 	static final String AIO_URING = "reactor-aio io_uring";
 	static final String AIO_LIBAIO = "reactor-aio libaio";
 	static final String AIO_NIO = "reactor-aio nio";
+	/** Pooled direct buffers, as WebFlux on Reactor Netty allocates them. */
+	static final DataBufferFactory NETTY = new NettyDataBufferFactory(PooledByteBufAllocator.DEFAULT);
 
 	/** Command line settings. */
 	record Options(boolean quick, Set<String> only, Pattern contenders, int rounds, Duration duration, Path dir,
@@ -193,7 +207,16 @@ public final class Bench {
 				() -> Streams.readChunksPooled(AIO_URING + " readChunks pooled", AioBackend.IO_URING, data),
 				() -> Streams.aioFilesRead(AIO_URING + " AioFiles.read", AioBackend.IO_URING, data),
 				() -> Streams.readChunksPooled(AIO_NIO + " readChunks pooled", AioBackend.NIO, data),
-				() -> Streams.springRead(data),
+				() -> Streams.dataBufferRead("DataBufferUtils.read", Kind.JAVA_PEER, Streams.springRead(),
+						DefaultDataBufferFactory.sharedInstance, data, null),
+				() -> Streams.dataBufferRead("DataBufferUtils.read netty", Kind.JAVA_PEER, Streams.springRead(),
+						NETTY, data, null),
+				() -> aioDataBuffers(AIO_URING + " AioDataBufferUtils.read", resources -> Streams.dataBufferRead(
+						AIO_URING + " AioDataBufferUtils.read", Kind.LIBRARY, Streams.aioRead(resources),
+						DefaultDataBufferFactory.sharedInstance, data, () -> resources.disposeLater().block())),
+				() -> aioDataBuffers(AIO_URING + " AioDataBufferUtils.read netty", resources -> Streams.dataBufferRead(
+						AIO_URING + " AioDataBufferUtils.read netty", Kind.LIBRARY, Streams.aioRead(resources),
+						NETTY, data, () -> resources.disposeLater().block())),
 				() -> Streams.fileChannelRead(data),
 				() -> Streams.fioRead("psync", 1, data),
 				() -> Streams.fioRead("io_uring", 4, data)), null, true);
@@ -210,7 +233,12 @@ public final class Bench {
 				() -> Streams.aioWrite(AIO_URING, AioBackend.IO_URING, target, size),
 				() -> Streams.aioWrite(AIO_NIO, AioBackend.NIO, target, size),
 				() -> Streams.fileChannelWrite(target, size),
-				() -> Streams.springWrite(target, size),
+				() -> Streams.dataBufferWrite("DataBufferUtils.write", Kind.JAVA_PEER,
+						(buffers, path) -> DataBufferUtils.write(buffers, path, CREATE, WRITE), target, size, null),
+				() -> aioDataBuffers(AIO_URING + " AioDataBufferUtils.write", resources -> Streams.dataBufferWrite(
+						AIO_URING + " AioDataBufferUtils.write", Kind.LIBRARY,
+						(buffers, path) -> AioDataBufferUtils.write(buffers, path, resources, CREATE, WRITE), target, size,
+						() -> resources.disposeLater().block())),
 				() -> Streams.fioWrite("psync", 1, target, size),
 				() -> Streams.fioWrite("io_uring", 4, target, size)), Machine::dropCaches, true);
 		Files.deleteIfExists(target);
@@ -230,7 +258,11 @@ public final class Bench {
 						() -> SmallFiles.aio(AIO_NIO, AioBackend.NIO, dir, count, depth),
 						() -> SmallFiles.threads(dir, count, depth),
 						() -> SmallFiles.channels(dir, count, depth),
-						() -> SmallFiles.spring(dir, count, depth),
+						() -> SmallFiles.dataBuffers("DataBufferUtils.read", Kind.JAVA_PEER, Streams.springRead(), dir,
+								count, depth, null),
+						() -> aioDataBuffers(AIO_URING + " AioDataBufferUtils.read", resources -> SmallFiles.dataBuffers(
+								AIO_URING + " AioDataBufferUtils.read", Kind.LIBRARY, Streams.aioRead(resources), dir,
+								count, depth, () -> resources.disposeLater().block())),
 						() -> SmallFiles.fio("io_uring", dir, count, depth)), null, true);
 	}
 
@@ -305,6 +337,11 @@ public final class Bench {
 			e.printStackTrace(System.out);
 			return null;
 		}
+	}
+
+	/** A contender of reactor-aio's Spring drop-in, with io_uring resources of its own. */
+	private static Contender aioDataBuffers(String name, Function<AioResources, Contender> contender) {
+		return contender.apply(Streams.resources(name, AioBackend.IO_URING));
 	}
 
 	private static String[] concat(String[] common, String... more) {

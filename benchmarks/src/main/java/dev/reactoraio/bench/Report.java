@@ -154,6 +154,9 @@ final class Report {
 					/ median("W3", "DataBufferUtils.read"), 3, true,
 					best("W3", Kind.FIO) / median("W3", "DataBufferUtils.read")));
 		}
+		targets.add(new Target("W3 (like for like): AioDataBufferUtils.read netty / DataBufferUtils.read netty",
+				median("W3", Bench.AIO_URING + " AioDataBufferUtils.read netty") / median("W3", "DataBufferUtils.read netty"),
+				3, true));
 		targets.add(new Target("W4: io_uring write+force / best fio write", median("W4", Bench.AIO_URING)
 				/ best("W4", Kind.FIO), 0.9, true));
 		for (Map<String, Object> m : memory) {

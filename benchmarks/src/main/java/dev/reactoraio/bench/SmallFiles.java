@@ -17,7 +17,6 @@ import dev.reactoraio.AioBackend;
 import dev.reactoraio.AioFiles;
 import dev.reactoraio.AioResources;
 import dev.reactoraio.bench.Contender.Kind;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -46,16 +45,13 @@ final class SmallFiles {
 				.reduce(0L, Long::sum).block(), () -> resources.disposeLater().block());
 	}
 
-	/** Spring's {@code DataBufferUtils.read} under {@code flatMap(..., depth)}. */
-	static Contender spring(Path dir, int count, int depth) {
-		return new Passes("DataBufferUtils.read", Kind.JAVA_PEER, FILE_SIZE, false, true, latency -> Flux.range(0, count)
-				.flatMap(i -> timed(latency, DataBufferUtils.read(file(dir, i), DefaultDataBufferFactory.sharedInstance,
-						FILE_SIZE).reduce(0L, (sum, b) -> {
-							long total = sum + b.readableByteCount();
-							DataBufferUtils.release(b);
-							return total;
-						})), depth)
-				.reduce(0L, Long::sum).block(), null);
+	/** A {@code DataBufferUtils.read}-shaped reader under {@code flatMap(..., depth)}, heap buffers. */
+	static Contender dataBuffers(String name, Kind kind, Streams.DataBufferRead reader, Path dir, int count, int depth,
+			Runnable close) {
+		return new Passes(name, kind, FILE_SIZE, false, true, latency -> Flux.range(0, count)
+				.flatMap(i -> timed(latency, Streams.drain(reader.read(file(dir, i),
+						DefaultDataBufferFactory.sharedInstance, FILE_SIZE))), depth)
+				.reduce(0L, Long::sum).block(), close);
 	}
 
 	private static Mono<Long> timed(Latency latency, Mono<Long> read) {

@@ -17,7 +17,9 @@ import dev.reactoraio.AioResources;
 import dev.reactoraio.AsyncFile;
 import dev.reactoraio.BufferProvider;
 import dev.reactoraio.bench.Contender.Kind;
+import dev.reactoraio.spring.AioDataBufferUtils;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import reactor.core.publisher.Flux;
@@ -58,16 +60,42 @@ final class Streams {
 				() -> resources.disposeLater().block());
 	}
 
-	/** Spring's {@code DataBufferUtils.read} (an AsynchronousFileChannel, one read in flight), heap buffers. */
-	static Contender springRead(Path file) {
-		return new Passes("DataBufferUtils.read", Kind.JAVA_PEER, CHUNK, true, false,
-				latency -> DataBufferUtils.read(file, DefaultDataBufferFactory.sharedInstance, CHUNK)
-						.reduce(0L, (sum, b) -> {
-							long total = sum + b.readableByteCount();
-							DataBufferUtils.release(b);
-							return total;
-						}).block(),
-				null);
+	/** A {@code DataBufferUtils.read}-shaped call: Spring's, or reactor-aio's drop-in. */
+	@FunctionalInterface
+	interface DataBufferRead {
+		Flux<DataBuffer> read(Path path, DataBufferFactory factory, int bufferSize);
+	}
+
+	/** A {@code DataBufferUtils.write}-shaped call: Spring's, or reactor-aio's drop-in. */
+	@FunctionalInterface
+	interface DataBufferWrite {
+		Mono<Void> write(Flux<DataBuffer> buffers, Path path);
+	}
+
+	/** Spring's {@code DataBufferUtils.read}: an AsynchronousFileChannel, one read in flight. */
+	static DataBufferRead springRead() {
+		return DataBufferUtils::read;
+	}
+
+	/** reactor-aio's {@code AioDataBufferUtils.read}, on the given backend. */
+	static DataBufferRead aioRead(AioResources resources) {
+		return (path, factory, size) -> AioDataBufferUtils.read(path, 0, Long.MAX_VALUE, factory, size, resources);
+	}
+
+	/** Counts the bytes of the buffers and releases each one. */
+	static Mono<Long> drain(Flux<DataBuffer> buffers) {
+		return buffers.reduce(0L, (sum, b) -> {
+			long total = sum + b.readableByteCount();
+			DataBufferUtils.release(b);
+			return total;
+		});
+	}
+
+	/** A DataBuffer reader over the whole file, each buffer released once counted. */
+	static Contender dataBufferRead(String name, Kind kind, DataBufferRead reader, DataBufferFactory factory,
+			Path file, Runnable close) {
+		return new Passes(name, kind, CHUNK, true, false, latency -> drain(reader.read(file, factory, CHUNK)).block(),
+				close);
 	}
 
 	/** A plain loop of {@code FileChannel.read} into one 1 MiB direct buffer. */
@@ -130,17 +158,17 @@ final class Streams {
 		}, null);
 	}
 
-	/** Spring's {@code DataBufferUtils.write}, then {@code force(true)} on a FileChannel (Spring has none). */
-	static Contender springWrite(Path file, long size) {
+	/** A DataBuffer writer ({@code DataBufferUtils.write} or the drop-in), then {@code force(true)} on a FileChannel. */
+	static Contender dataBufferWrite(String name, Kind kind, DataBufferWrite writer, Path file, long size,
+			Runnable close) {
 		ByteBuffer source = source();
-		return new Passes("DataBufferUtils.write", Kind.JAVA_PEER, CHUNK, false, false, latency -> {
-			Flux<DataBuffer> buffers = chunks(source, size).map(DefaultDataBufferFactory.sharedInstance::wrap);
-			DataBufferUtils.write(buffers, file, CREATE, WRITE).block();
+		return new Passes(name, kind, CHUNK, false, false, latency -> {
+			writer.write(chunks(source, size).map(DefaultDataBufferFactory.sharedInstance::wrap), file).block();
 			try (FileChannel channel = FileChannel.open(file, WRITE)) {
 				channel.force(true);
 			}
 			return size;
-		}, null);
+		}, close);
 	}
 
 	static Contender fioWrite(String engine, int depth, Path file, long size) {
