@@ -37,7 +37,7 @@ import org.springframework.core.io.buffer.NettyDataBufferFactory;
  *
  * <pre>
  * java -jar benchmarks/target/reactor-aio-benchmarks.jar [--quick] [--only W1,W3] [--contenders REGEX]
- *      [--rounds 3] [--seconds 2] [--file-mib 2048] [--small-files 10000] [--w6-seconds 60]
+ *      [--rounds 5] [--seconds 1.5] [--file-mib 2048] [--small-files 10000] [--w6-seconds 60]
  *      [--dir bench-data] [--out bench-results] [--keep] [--no-fio]
  * java -jar benchmarks/target/reactor-aio-benchmarks.jar jmh [JMH options]
  * </pre>
@@ -62,7 +62,8 @@ public final class Bench {
 					Set.of(value(list, "--only", "W1,W2,W3,W4,W5,W6").toUpperCase().split(",")),
 					Pattern.compile(value(list, "--contenders", "")),
 					Integer.parseInt(value(list, "--rounds", quick ? "1" : "5")),
-					Duration.ofMillis((long) (1000 * Double.parseDouble(value(list, "--seconds", quick ? "0.3" : "1.5")))),
+					Duration.ofMillis(Math.round(1000 * Double.parseDouble(value(list, "--seconds",
+							quick ? "0.3" : "1.5")))),
 					Path.of(value(list, "--dir", "bench-data")), Path.of(value(list, "--out", "bench-results")),
 					list.contains("--keep"), list.contains("--no-fio"),
 					Long.parseLong(value(list, "--file-mib", quick ? "256" : "2048")) << 20,
@@ -237,8 +238,8 @@ public final class Bench {
 						(buffers, path) -> DataBufferUtils.write(buffers, path, CREATE, WRITE), target, size, null),
 				() -> aioDataBuffers(AIO_URING + " AioDataBufferUtils.write", resources -> Streams.dataBufferWrite(
 						AIO_URING + " AioDataBufferUtils.write", Kind.LIBRARY,
-						(buffers, path) -> AioDataBufferUtils.write(buffers, path, resources, CREATE, WRITE), target, size,
-						() -> resources.disposeLater().block())),
+						(buffers, path) -> AioDataBufferUtils.write(buffers, path, resources, CREATE, WRITE),
+						target, size, () -> resources.disposeLater().block())),
 				() -> Streams.fioWrite("psync", 1, target, size),
 				() -> Streams.fioWrite("io_uring", 4, target, size)), Machine::dropCaches, true);
 		Files.deleteIfExists(target);

@@ -11,9 +11,9 @@ import jnr.ffi.annotations.Out;
 
 /**
  * Wall and process CPU time between {@link #start()} and {@link #stop()}, and the process's memory
- * gauges. CPU time is that of every thread of the JVM (user + system,
- * read with {@code clock_gettime(CLOCK_PROCESS_CPUTIME_ID)}), so it includes the library's loop threads, the kernel's io-wq workers (threads of this process), the
- * JIT and the GC.
+ * gauges. CPU time is that of every thread of the JVM, user + system, read with
+ * {@code clock_gettime(CLOCK_PROCESS_CPUTIME_ID)}: it includes the library's loop threads, the kernel's
+ * io-wq workers (threads of this process), the JIT and the GC.
  */
 final class Meter {
 

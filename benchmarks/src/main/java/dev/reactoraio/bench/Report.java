@@ -134,7 +134,8 @@ final class Report {
 	List<Target> targets() {
 		List<Target> targets = new ArrayList<>();
 		String w1 = "W1 qd32";
-		targets.add(new Target("W1 qd32: io_uring IOPS / max(fio io_uring, FileChannel x32)", median(w1, Bench.AIO_URING)
+		targets.add(new Target("W1 qd32: io_uring IOPS / max(fio io_uring, FileChannel x32)",
+				median(w1, Bench.AIO_URING)
 				/ Math.max(median(w1, "fio io_uring qd32"), median(w1, "FileChannel x32 threads")), 0.95, true));
 		targets.add(new Target("W1 qd32: io_uring CPU/op / FileChannel x32 CPU/op", cpu(w1, Bench.AIO_URING)
 				/ cpu(w1, "FileChannel x32 threads"), 0.4, false,
@@ -155,7 +156,8 @@ final class Report {
 					best("W3", Kind.FIO) / median("W3", "DataBufferUtils.read")));
 		}
 		targets.add(new Target("W3 (like for like): AioDataBufferUtils.read netty / DataBufferUtils.read netty",
-				median("W3", Bench.AIO_URING + " AioDataBufferUtils.read netty") / median("W3", "DataBufferUtils.read netty"),
+				median("W3", Bench.AIO_URING + " AioDataBufferUtils.read netty")
+						/ median("W3", "DataBufferUtils.read netty"),
 				3, true));
 		targets.add(new Target("W4: io_uring write+force / best fio write", median("W4", Bench.AIO_URING)
 				/ best("W4", Kind.FIO), 0.9, true));
@@ -183,7 +185,8 @@ final class Report {
 			double fio = best(id, Kind.FIO);
 			double peer = best(id, Kind.JAVA_PEER);
 			out.append("\n**").append(id).append("** ").append(titles.getOrDefault(id, "")).append("\n\n");
-			out.append("| contender | ").append(unit).append(" median | min–max | CPU µs/op | p50 µs | p99 µs | × best fio | × best Java peer |\n");
+			out.append("| contender | ").append(unit)
+					.append(" median | min–max | CPU µs/op | p50 µs | p99 µs | × best fio | × best Java peer |\n");
 			out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
 			for (Row row : workload.getValue().values()) {
 				double median = row.median();

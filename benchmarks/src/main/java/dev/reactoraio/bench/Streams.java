@@ -158,7 +158,7 @@ final class Streams {
 		}, null);
 	}
 
-	/** A DataBuffer writer ({@code DataBufferUtils.write} or the drop-in), then {@code force(true)} on a FileChannel. */
+	/** A DataBuffer writer ({@code DataBufferUtils.write} or the drop-in), then {@code force(true)} on a channel. */
 	static Contender dataBufferWrite(String name, Kind kind, DataBufferWrite writer, Path file, long size,
 			Runnable close) {
 		ByteBuffer source = source();
