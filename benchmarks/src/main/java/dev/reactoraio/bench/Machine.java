@@ -132,7 +132,7 @@ final class Machine {
 		}
 	}
 
-	/** "ext4 on /dev/vda" for the mount that holds {@code dir}. */
+	/** The file system type and device of the mount that holds {@code dir}, e.g. "ext4 on (device)". */
 	private static String mountOf(Path dir) throws IOException {
 		String real = dir.toRealPath().toString();
 		String best = "?";
