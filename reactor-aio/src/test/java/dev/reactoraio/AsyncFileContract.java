@@ -183,6 +183,23 @@ public abstract class AsyncFileContract {
 	}
 
 	@Test
+	void aFileThatGrowsAfterOpenIsReadToItsNewEnd() throws IOException {
+		byte[] first = TestFiles.randomBytes(random, 10_000);
+		Path file = Files.write(dir.resolve("growing.bin"), first);
+		AsyncFile f = open(file);
+		try {
+			byte[] more = TestFiles.randomBytes(random, (3 << 20) + 17);
+			Files.write(file, more, StandardOpenOption.APPEND);
+			byte[] read = concat(f.readChunks(0, Long.MAX_VALUE, 65536).collectList().block(TIMEOUT));
+			assertArrayEquals(concatArrays(List.of(first, more)), read, "read past the size seen at open");
+			assertEquals(-1, f.read(ByteBuffer.allocate(10), first.length + more.length).block(TIMEOUT));
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
 	void aioFilesReadStreamsAndClosesTheFile() throws IOException {
 		byte[] content = TestFiles.randomBytes(random, (2 << 20) + 7);
 		Path file = Files.write(dir.resolve("whole.bin"), content);

@@ -28,6 +28,12 @@ public abstract class FileHandle {
 	/** Where the alignment came from, for diagnostics: "statx", "sysfs", "default". */
 	public String alignmentSource = "none";
 
+	/**
+	 * Loop thread: where the file is known to end (its size at open, raised by writes through this handle),
+	 * or -1. Streaming reads stop reading ahead past it; a read that finds data beyond it retires the hint.
+	 */
+	private long sizeHint = -1;
+
 	/** False once close was requested; read from any thread. */
 	private volatile boolean open = true;
 
@@ -74,7 +80,9 @@ public abstract class FileHandle {
 	final void beginClose(Runnable whenDrained) {
 		closing = true;
 		open = false;
-		abortStreams(new java.nio.channels.AsynchronousCloseException());
+		if (!streams.isEmpty()) {
+			abortStreams(new java.nio.channels.AsynchronousCloseException());
+		}
 		onDrained.add(whenDrained);
 		if (outstanding == 0) {
 			runDrained();
@@ -127,8 +135,28 @@ public abstract class FileHandle {
 		}
 	}
 
-	final void completed(IoRequest request) {
+	/** Loop thread: the size seen by statx at open. */
+	public final void noteSize(long size) {
+		sizeHint = size;
+	}
+
+	/** Loop thread: see {@link #sizeHint}; {@code Long.MAX_VALUE} when unknown. */
+	public final long sizeHint() {
+		return sizeHint < 0 ? Long.MAX_VALUE : sizeHint;
+	}
+
+	/** Loop thread: data was found up to {@code end}; past the hint, the hint is stale and retires. */
+	public final void noteData(long end) {
+		if (sizeHint >= 0 && end > sizeHint) {
+			sizeHint = -1;
+		}
+	}
+
+	final void completed(IoRequest request, long result) {
 		outstanding--;
+		if (request.op == IoRequest.WRITE && result > 0 && sizeHint >= 0) {
+			sizeHint = Math.max(sizeHint, request.offset + result);
+		}
 		if (request.op == IoRequest.WRITE) {
 			request.done = true;
 			while (!writes.isEmpty() && writes.peek().done) {

@@ -276,7 +276,7 @@ public abstract class IoLoop implements Executor {
 		}
 		FileHandle file = request.file;
 		if (file != null) {
-			file.completed(request);
+			file.completed(request, result);
 		}
 		try {
 			request.completion.onComplete(request, result);

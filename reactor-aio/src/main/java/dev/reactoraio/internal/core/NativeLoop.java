@@ -62,7 +62,9 @@ public abstract class NativeLoop extends IoLoop {
 	}
 
 	private void openat(OpenSpec spec, int flags, FdCallback callback) {
+		BufferPool.Pooled path = pathBuffer(spec.absolutePath);
 		IoRequest open = new IoRequest(IoRequest.OPEN, null, (request, result) -> {
+			buffers.release(path);
 			if (result >= 0) {
 				callback.done((int) result, null);
 			}
@@ -71,11 +73,25 @@ public abstract class NativeLoop extends IoLoop {
 				callback.done(-1, explainOpenFailure(spec, errno, flags));
 			}
 		});
-		open.memory = Native.cStringBuffer(spec.absolutePath);
+		usePath(open, path);
 		open.offset = flags;
 		open.length = 0666;
 		open.onCompletionFailure = t -> callback.done(-1, t);
 		submit(open);
+	}
+
+	/** A NUL-terminated path in a pooled native buffer (released by the request's completion). */
+	private BufferPool.Pooled pathBuffer(String path) {
+		byte[] bytes = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		BufferPool.Pooled buffer = buffers.acquire(bytes.length + 1, 1);
+		buffer.buffer.put(0, bytes).put(bytes.length, (byte) 0);
+		return buffer;
+	}
+
+	private static void usePath(IoRequest request, BufferPool.Pooled path) {
+		request.memory = path.buffer;
+		request.address = path.address;
+		request.attachment = path;
 	}
 
 	private static IOException explainOpenFailure(OpenSpec spec, int errno, int flags) {
@@ -90,11 +106,14 @@ public abstract class NativeLoop extends IoLoop {
 		statx(file, (statx, error) -> {
 			if (error != null || statx == null) {
 				abandon(file, callback, error);
+				return;
 			}
-			else if (statx.isDirectory()) {
+			if (statx.isDirectory()) {
 				abandon(file, callback, new FileSystemException(spec.path.toString(), null, "Is a directory"));
+				return;
 			}
-			else if (!file.direct) {
+			file.noteSize(statx.size);
+			if (!file.direct) {
 				opened(file, callback);
 			}
 			else if (statx.hasDioAlign()) {
@@ -111,15 +130,20 @@ public abstract class NativeLoop extends IoLoop {
 
 	/** Loop thread: statx of an open file; the callback gets the parsed struct or the error. */
 	public final void statx(FileHandle file, java.util.function.BiConsumer<@Nullable Statx, @Nullable Throwable> callback) {
+		BufferPool.Pooled buffer = buffers.acquire(Statx.SIZE, 8);
 		IoRequest request = new IoRequest(IoRequest.STATX, file, (r, result) -> {
-			if (result < 0) {
+			Statx statx = result < 0 ? null : new Statx(buffer.buffer);
+			buffers.release(buffer);
+			if (statx == null) {
 				callback.accept(null, IoErrors.of(r, result));
 			}
 			else {
-				callback.accept(new Statx(r.memory), null);
+				callback.accept(statx, null);
 			}
 		});
-		request.memory = Statx.newBuffer();
+		request.memory = buffer.buffer;
+		request.address = buffer.address;
+		request.attachment = buffer;
 		request.length = Statx.MASK;
 		request.onCompletionFailure = t -> callback.accept(null, t);
 		submit(request);
@@ -207,13 +231,15 @@ public abstract class NativeLoop extends IoLoop {
 		AtomicReference<@Nullable Throwable> firstError = new AtomicReference<>();
 		Runnable finish = () -> {
 			if (file.deleteOnClose) {
+				BufferPool.Pooled path = pathBuffer(file.path.toAbsolutePath().toString());
 				IoRequest unlink = new IoRequest(IoRequest.UNLINK, null, (r, result) -> {
+					buffers.release(path);
 					if (result < 0 && result != -Errno.ENOENT && firstError.get() == null) {
 						firstError.set(IoErrors.forPath((int) -result, file.path));
 					}
 					file.closed(firstError.get());
 				});
-				unlink.memory = Native.cStringBuffer(file.path.toAbsolutePath().toString());
+				usePath(unlink, path);
 				submit(unlink);
 			}
 			else {

@@ -254,7 +254,9 @@ final class FluxReadChunks<B> extends Flux<B> {
 		}
 
 		private void issueChunks() {
-			while (!noMoreChunks && window.size() < readahead) {
+			// past the known end of the file, one read at a time: it finds the end (or data written since)
+			long knownEnd = file.sizeHint();
+			while (!noMoreChunks && window.size() < readahead && (nextPosition <= knownEnd || window.isEmpty())) {
 				if (remaining == 0) {
 					noMoreChunks = true;
 					return;
@@ -386,6 +388,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 				}
 				else {
 					filled += (int) result;
+					file.noteData(position + filled);
 					if (filled < length) {
 						if (file.isClosing()) {
 							complete = true;

@@ -150,6 +150,7 @@ public final class NioLoop extends IoLoop {
 				return;
 			}
 			NioFile file = new NioFile(spec, this, channel, buffered);
+			file.noteSize(opening.size);
 			if (spec.direct) {
 				file.memoryAlignment = opening.alignment;
 				file.offsetAlignment = opening.alignment;
@@ -166,6 +167,7 @@ public final class NioLoop extends IoLoop {
 		@Nullable FileChannel buffered;
 		@Nullable Throwable error;
 		int alignment = 1;
+		long size = -1;
 
 		void open(OpenSpec spec) {
 			try {
@@ -174,6 +176,7 @@ public final class NioLoop extends IoLoop {
 					throw new FileSystemException(spec.path.toString(), null, "Is a directory");
 				}
 				buffered = channel;
+				size = channel.size();
 				if (spec.direct) {
 					Set<OpenOption> options = new HashSet<>(spec.nioOptions);
 					options.remove(ExtendedOpenOption.DIRECT);
