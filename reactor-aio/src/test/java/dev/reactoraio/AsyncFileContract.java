@@ -40,6 +40,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -53,6 +54,12 @@ public abstract class AsyncFileContract {
 
 	static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+	/**
+	 * Shrinks the iteration counts where the suite runs slowly: {@code -Dreactoraio.test.scale=0.25} under
+	 * the kernel matrix's emulated CPUs (it-tests). File sizes stay as they are.
+	 */
+	static final double SCALE = Double.parseDouble(System.getProperty("reactoraio.test.scale", "1"));
+
 	protected AioResources resources;
 	protected final Random random = new Random(0x5eed);
 
@@ -65,6 +72,10 @@ public abstract class AsyncFileContract {
 	@BeforeAll
 	void createResources() {
 		Throwable cause = Aio.unavailabilityCause(backend());
+		if (EnvironmentExpectationTest.required(backend())) {
+			assertNull(cause, () -> backend() + " is required here (" + EnvironmentExpectationTest.REQUIRE_BACKENDS
+					+ ") but not available: " + cause);
+		}
 		assumeTrue(cause == null, () -> backend() + " is not available here: " + cause);
 		resources = AioResources.builder("test-" + backend().name().toLowerCase())
 				.backend(backend())
@@ -119,7 +130,7 @@ public abstract class AsyncFileContract {
 		Path file = TestFiles.randomFile(dir, "random.bin", random, 3 << 20);
 		AsyncFile f = open(file);
 		try {
-			for (int i = 0; i < 300; i++) {
+			for (int i = 0; i < scaled(300); i++) {
 				long position = random.nextInt(3 << 20);
 				int length = 1 + random.nextInt(200_000);
 				ByteBuffer dst = random.nextBoolean() ? ByteBuffer.allocate(length) : ByteBuffer.allocateDirect(length);
@@ -218,7 +229,7 @@ public abstract class AsyncFileContract {
 		byte[] model = new byte[4 << 20];
 		AsyncFile f = open(file, READ, WRITE, CREATE);
 		try {
-			for (int i = 0; i < 200; i++) {
+			for (int i = 0; i < scaled(200); i++) {
 				int position = random.nextInt(model.length - 70_000);
 				byte[] data = TestFiles.randomBytes(random, 1 + random.nextInt(70_000));
 				ByteBuffer src = random.nextBoolean() ? ByteBuffer.wrap(data) : ByteBuffer.allocateDirect(data.length).put(data).flip();
@@ -241,7 +252,7 @@ public abstract class AsyncFileContract {
 	void streamingWriteOfMixedBuffers() throws IOException {
 		Path file = dir.resolve("stream.bin");
 		List<byte[]> pieces = new ArrayList<>();
-		for (int i = 0; i < 400; i++) {
+		for (int i = 0; i < scaled(400); i++) {
 			int size = random.nextInt(4) == 0 ? 100_000 + random.nextInt(300_000) : random.nextInt(5000);
 			pieces.add(TestFiles.randomBytes(random, size));
 		}
@@ -333,7 +344,7 @@ public abstract class AsyncFileContract {
 		Path file = TestFiles.randomFile(dir, "direct.bin", random, 2 << 20);
 		AsyncFile f = openDirect(file);
 		try {
-			for (int i = 0; i < 200; i++) {
+			for (int i = 0; i < scaled(200); i++) {
 				boolean alignedRange = random.nextBoolean();
 				long position = alignedRange ? 4096L * random.nextInt(400) : random.nextInt(2 << 20);
 				int length = alignedRange ? 4096 * (1 + random.nextInt(16)) : 1 + random.nextInt(100_000);
@@ -363,7 +374,7 @@ public abstract class AsyncFileContract {
 		byte[] model = new byte[1 << 20];
 		AsyncFile f = openDirect(file, READ, WRITE, CREATE);
 		try {
-			for (int i = 0; i < 150; i++) {
+			for (int i = 0; i < scaled(150); i++) {
 				boolean alignedRange = random.nextBoolean();
 				int position = alignedRange ? 4096 * random.nextInt(200) : random.nextInt(800_000);
 				int length = alignedRange ? 4096 * (1 + random.nextInt(16)) : 1 + random.nextInt(60_000);
@@ -393,7 +404,7 @@ public abstract class AsyncFileContract {
 	void directStreamingWriteFromAMisalignedStart() throws IOException {
 		Path file = dir.resolve("direct-stream.bin");
 		List<byte[]> pieces = new ArrayList<>();
-		for (int i = 0; i < 120; i++) {
+		for (int i = 0; i < scaled(120); i++) {
 			pieces.add(TestFiles.randomBytes(random, random.nextInt(3) == 0 ? 70_000 + random.nextInt(200_000) : 1 + random.nextInt(9000)));
 		}
 		byte[] expected = concatArrays(pieces);
@@ -496,11 +507,12 @@ public abstract class AsyncFileContract {
 		Path file = TestFiles.randomFile(dir, "many.bin", random, 1 << 20);
 		AsyncFile f = open(file);
 		try {
-			long total = Flux.range(0, 10_000)
-					.flatMap(i -> f.read(ByteBuffer.allocateDirect(512), (i * 4099L) % ((1 << 20) - 512)), 10_000)
+			int reads = scaled(10_000);
+			long total = Flux.range(0, reads)
+					.flatMap(i -> f.read(ByteBuffer.allocateDirect(512), (i * 4099L) % ((1 << 20) - 512)), reads)
 					.reduce(0L, Long::sum)
 					.block(TIMEOUT);
-			assertEquals(10_000L * 512, total);
+			assertEquals(reads * 512L, total);
 			AioStats stats = resources.stats();
 			assertTrue(stats.peakInFlight() <= stats.capacity(), stats::toString);
 			assertTrue(stats.peakInFlight() > 16, () -> "reads did run concurrently: " + stats);
@@ -565,7 +577,7 @@ public abstract class AsyncFileContract {
 		Path file = TestFiles.randomFile(dir, "cancel.bin", random, 8 << 20);
 		AsyncFile f = open(file);
 		try {
-			for (int i = 0; i < 2000; i++) {
+			for (int i = 0; i < scaled(2000); i++) {
 				int kind = random.nextInt(3);
 				Mono<?> op;
 				if (kind == 0) {
@@ -596,7 +608,7 @@ public abstract class AsyncFileContract {
 	@Test
 	void closeWhileReadsAndWritesAreInFlight() throws Exception {
 		Path file = TestFiles.randomFile(dir, "close-race.bin", random, 4 << 20);
-		for (int round = 0; round < 50; round++) {
+		for (int round = 0; round < scaled(50); round++) {
 			AsyncFile f = open(file, READ, WRITE);
 			var reads = f.readChunks(0, Long.MAX_VALUE, 65536).then().onErrorResume(e -> Mono.empty()).toFuture();
 			var write = f.write(Flux.range(0, 100).map(i -> ByteBuffer.allocate(4096)), 0).then()
@@ -610,6 +622,10 @@ public abstract class AsyncFileContract {
 	}
 
 	// ---- helpers ----
+
+	static int scaled(int count) {
+		return Math.max(1, (int) Math.round(count * SCALE));
+	}
 
 	static byte[] concat(List<ByteBuffer> buffers) {
 		int size = buffers.stream().mapToInt(ByteBuffer::remaining).sum();

@@ -1,0 +1,52 @@
+package dev.reactoraio.it;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Every scenario of the matrix, in the order of the results table. */
+final class Scenarios {
+
+	private static final String ALL_BACKENDS = "IO_URING,LIBAIO,NIO";
+	private static final String FALLBACKS = "LIBAIO,NIO";
+
+	/** Debian's 5.10 carries the io_uring of 5.15: no SUBMIT_ALL, COOP_TASKRUN, SINGLE_ISSUER or DEFER_TASKRUN. */
+	private static final String FLAGS_5_10 = "CQSIZE|CLAMP";
+
+	static final List<Scenario> VMS = List.of(
+			Scenario.vm("5.10-root", "5.10").expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10),
+			// rings are not charged to RLIMIT_MEMLOCK any more on this kernel; nothing may fail for lack of it
+			Scenario.vm("5.10-nobody-memlock64k", "5.10").asUser("nobody", 64)
+					.expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10),
+			Scenario.vm("6.1-root", "6.1").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS),
+			Scenario.vm("6.12-root", "6.12").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS),
+			Scenario.vm("7.2-root", "7.2").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS),
+			Scenario.vm("6.12-io_uring_disabled", "6.12").kernelArgument("sysctl.kernel.io_uring_disabled=2")
+					.expect("LIBAIO", FALLBACKS).cause("IO_URING", "kernel.io_uring_disabled=2"));
+
+	static final List<Scenario> CONTAINERS = List.of(
+			// what Docker >= 25, containerd 2 and Podman do
+			Scenario.container("seccomp-io_uring-eperm").seccomp("deny-io_uring-eperm.json")
+					.expect("LIBAIO", FALLBACKS).cause("IO_URING", "blocked by a seccomp profile"),
+			// what gVisor and kernels built without io_uring answer
+			Scenario.container("seccomp-io_uring-enosys").seccomp("deny-io_uring-enosys.json")
+					.expect("LIBAIO", FALLBACKS).cause("IO_URING", "io_uring is absent"),
+			Scenario.container("seccomp-io_uring-io_setup-eperm").seccomp("deny-io_uring-and-aio-eperm.json")
+					.expect("NIO", "NIO").cause("IO_URING", "blocked by a seccomp profile").cause("LIBAIO", "io_setup: EPERM"),
+			// Docker 20.10's own profile still allows io_uring
+			Scenario.container("default-seccomp").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS));
+
+	private Scenarios() {
+	}
+
+	static Stream<Scenario> vms() {
+		return VMS.stream();
+	}
+
+	static Stream<Scenario> containers() {
+		return CONTAINERS.stream();
+	}
+
+	static Stream<Scenario> all() {
+		return Stream.concat(vms(), containers());
+	}
+}

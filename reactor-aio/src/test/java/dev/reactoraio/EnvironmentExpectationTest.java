@@ -1,0 +1,118 @@
+package dev.reactoraio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+
+import dev.reactoraio.internal.uring.Uring;
+import dev.reactoraio.internal.uring.UringProbe;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import reactor.core.publisher.Flux;
+
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * What the machine the suite runs on must show, as the kernel matrix (it-tests) states it per scenario
+ * in system properties; each check is skipped when its property is absent:
+ * <ul>
+ * <li>{@code reactoraio.test.expectBackend=LIBAIO}: the backend {@link Aio#autoBackend()} chooses;</li>
+ * <li>{@code reactoraio.test.expectCause.IO_URING=kernel.io_uring_disabled=2} (or {@code .LIBAIO}): text
+ * the backend's {@linkplain Aio#unavailabilityCause unavailability cause} contains;</li>
+ * <li>{@code reactoraio.test.expectSetupFlags=CQSIZE|CLAMP}: the io_uring setup flags the ladder settled on;</li>
+ * <li>{@code reactoraio.test.requireBackends=IO_URING,LIBAIO,NIO}: backends that must be available, so
+ * that the contract fails on them instead of skipping (read by {@link AsyncFileContract}).</li>
+ * </ul>
+ */
+class EnvironmentExpectationTest {
+
+	static final String EXPECT_BACKEND = "reactoraio.test.expectBackend";
+	static final String EXPECT_CAUSE = "reactoraio.test.expectCause.";
+	static final String EXPECT_SETUP_FLAGS = "reactoraio.test.expectSetupFlags";
+	static final String REQUIRE_BACKENDS = "reactoraio.test.requireBackends";
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+	@BeforeAll
+	static void printTheProbe() {
+		System.out.println(Aio.describe());
+	}
+
+	/** Whether {@code reactoraio.test.requireBackends} names {@code backend}. */
+	static boolean required(AioBackend backend) {
+		String required = System.getProperty(REQUIRE_BACKENDS, "");
+		return Arrays.stream(required.split(",")).map(String::trim).anyMatch(backend.name()::equals);
+	}
+
+	@Test
+	void autoChoosesTheExpectedBackend() {
+		String expected = expectation(EXPECT_BACKEND);
+		assertEquals(AioBackend.valueOf(expected), Aio.autoBackend(), Aio::describe);
+	}
+
+	@ParameterizedTest
+	@EnumSource(names = {"IO_URING", "LIBAIO"})
+	void unavailableBackendsSayWhy(AioBackend backend) {
+		String expected = expectation(EXPECT_CAUSE + backend.name());
+		Throwable cause = Aio.unavailabilityCause(backend);
+		assertNotNull(cause, () -> backend + " is available, expected it not to be because of: " + expected);
+		assertTrue(String.valueOf(cause.getMessage()).contains(expected),
+				() -> backend + ": cause \"" + cause.getMessage() + "\" does not mention \"" + expected + "\"");
+	}
+
+	@Test
+	void ringSetupSettlesOnTheExpectedFlags() {
+		String expected = expectation(EXPECT_SETUP_FLAGS);
+		UringProbe probe = UringProbe.get();
+		assertTrue(probe.isAvailable(), () -> "io_uring is unavailable: " + probe.unavailabilityCause());
+		assertEquals(flagSet(expected), flagSet(Uring.setupFlagNames(probe.acceptedFlags())),
+				() -> "rejected on the way: " + probe.rejectedFlags());
+	}
+
+	@Test
+	void autoMovesBytesWithAndWithoutODirect(@TempDir Path dir) throws IOException {
+		byte[] content = TestFiles.randomBytes(new Random(7), 3 * 65536 + 100);
+		roundTrip(dir.resolve("buffered.bin"), content);
+		roundTrip(dir.resolve("direct.bin"), content, AioOpenOption.DIRECT);
+	}
+
+	/** Writes and reads back {@code file} through the global (AUTO) resources. */
+	private static void roundTrip(Path file, byte[] content, OpenOption... extra) throws IOException {
+		List<OpenOption> options = new ArrayList<>(List.of(CREATE, WRITE));
+		options.addAll(List.of(extra));
+		long written = AioFiles.write(Flux.just(ByteBuffer.wrap(content)), file, options.toArray(OpenOption[]::new))
+				.block(TIMEOUT);
+		assertEquals(content.length, written);
+		byte[] read = AsyncFileContract.concat(AioFiles.read(file, 65536, extra).collectList().block(TIMEOUT));
+		assertArrayEquals(content, read, () -> file + " read back with " + List.of(extra));
+		assertArrayEquals(content, Files.readAllBytes(file), () -> file + " read back through FileChannel");
+	}
+
+	private static String expectation(String property) {
+		String value = System.getProperty(property);
+		assumeTrue(value != null && !value.isBlank(), () -> "no expectation set (-D" + property + ")");
+		return value.trim();
+	}
+
+	private static Set<String> flagSet(String names) {
+		return new TreeSet<>(Arrays.asList(names.split("\\|")));
+	}
+}
