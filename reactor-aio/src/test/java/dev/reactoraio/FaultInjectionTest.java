@@ -93,6 +93,46 @@ class FaultInjectionTest {
 	}
 
 	@Test
+	void kernelAioDirectReadsOnOverlayfs() throws Exception {
+		assumeTrue(isRoot(), "mounting an overlay needs root (CI runs as root)");
+		assumeTrue(Aio.isAvailable(AioBackend.LIBAIO), () -> "kernel AIO: " + Aio.unavailabilityCause(AioBackend.LIBAIO));
+		// a container's own file system: overlayfs refuses RWF_NOWAIT at io_submit with EOPNOTSUPP
+		Path lower = Files.createDirectory(dir.resolve("lower"));
+		Path upper = Files.createDirectory(dir.resolve("upper"));
+		Path work = Files.createDirectory(dir.resolve("work"));
+		Path merged = Files.createDirectory(dir.resolve("merged"));
+		byte[] content = TestFiles.randomBytes(new java.util.Random(11), 1 << 20);
+		Files.write(lower.resolve("data.bin"), content);
+		run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work,
+				merged.toString());
+		AioResources resources = AioResources.builder("overlay").backend(AioBackend.LIBAIO).build();
+		try {
+			AsyncFile f = AsyncFile.open(merged.resolve("data.bin"), Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT),
+					resources).block(TIMEOUT);
+			try {
+				List<Integer> positions = new ArrayList<>();
+				for (int i = 0; i < 64; i++) {
+					positions.add(4096 * ((i * 37) % 255));
+				}
+				Flux.fromIterable(positions).flatMap(position -> {
+					ByteBuffer buffer = TestFiles.alignedDirect(4096);
+					return f.read(buffer, position).doOnNext(n -> org.junit.jupiter.api.Assertions.assertArrayEquals(
+							java.util.Arrays.copyOfRange(content, position, position + 4096), TestFiles.toBytes(buffer.flip())));
+				}, 16).blockLast(TIMEOUT);
+				byte[] streamed = AsyncFileContract.concat(f.readChunks(0, Long.MAX_VALUE, 65536).collectList().block(TIMEOUT));
+				org.junit.jupiter.api.Assertions.assertArrayEquals(content, streamed);
+			}
+			finally {
+				f.close().block(TIMEOUT);
+			}
+		}
+		finally {
+			resources.disposeLater().block(TIMEOUT);
+			run("umount", merged.toString());
+		}
+	}
+
+	@Test
 	void emfileAtTheDescriptorLimitThenRecovery() throws Exception {
 		assumeTrue(Native.loadFailure() == null, "needs Linux");
 		AioResources resources = AioResources.builder("emfile").build();

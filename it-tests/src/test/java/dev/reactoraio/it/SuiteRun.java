@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Volume;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.GenericContainer;
@@ -105,23 +104,22 @@ final class SuiteRun {
 
 	/**
 	 * run-suite.sh runs the suite in the container, as the scenario's user, under its seccomp profile,
-	 * its files on a volume at /scratch (a deployment's data is not on the image's overlayfs either);
-	 * returns where the report lands.
+	 * its files on the container's own overlayfs (which refuses RWF_NOWAIT at io_submit: kernel AIO must
+	 * cope); returns where the report lands.
 	 */
 	private static String runSuite(GenericContainer<?> container, Scenario scenario, Matrix matrix, Path inputs)
 			throws IOException {
 		container.withCopyFileToContainer(MountableFile.forHostPath(matrix.suite()), "/suite")
 				.withCopyFileToContainer(MountableFile.forHostPath(inputs), "/scenario")
-				.withCreateContainerCmdModifier(cmd -> cmd.withUser(scenario.user())
-						.withVolumes(new Volume("/scratch")))
-				.withCommand("/suite/run-suite.sh", "/scenario", "/scratch");
+				.withCreateContainerCmdModifier(cmd -> cmd.withUser(scenario.user()))
+				.withCommand("/suite/run-suite.sh", "/scenario", "/tmp/work");
 		if (scenario.seccompProfile() != null) {
 			String profile = seccompProfile(scenario.seccompProfile());
 			// the Engine API takes the profile's JSON itself, not a file name as the docker CLI does
 			container.withCreateContainerCmdModifier(cmd -> Objects.requireNonNull(cmd.getHostConfig())
 					.withSecurityOpts(List.of("seccomp=" + profile)));
 		}
-		return "/scratch/reports/" + REPORT;
+		return "/tmp/work/reports/" + REPORT;
 	}
 
 	/** The suite's inputs: {@code scenario.env} for run-suite.sh, {@code jvm.args} for the JVM. */

@@ -7,6 +7,7 @@ import dev.reactoraio.AioIOException;
 import dev.reactoraio.internal.core.BlockingPool;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoRequest;
+import dev.reactoraio.internal.core.NativeFile;
 import dev.reactoraio.internal.core.NativeLoop;
 import dev.reactoraio.internal.core.WakeupFd;
 import dev.reactoraio.internal.jnr.Errno;
@@ -44,7 +45,8 @@ public final class AioLoop extends NativeLoop {
 	private long counter;
 	private int capacityEvents;
 	private WakeupFd wakeup;
-	private boolean nowait = true;
+	/** After this many refusals in a row, a file's reads stop asking for RWF_NOWAIT. */
+	private static final int NOWAIT_REFUSALS = 16;
 	private final ArrayDeque<IoRequest> toSubmit = new ArrayDeque<>();
 
 	public AioLoop(String name, BlockingPool blockingPool, AioProbe probe, int entries) {
@@ -84,7 +86,7 @@ public final class AioLoop extends NativeLoop {
 	@Override
 	public String describe() {
 		return "kernel AIO context events=" + capacityEvents + (probe.supportsFsync() ? " fsync=aio" : " fsync=pool")
-				+ (nowait ? " reads=RWF_NOWAIT" : "");
+				+ " reads=RWF_NOWAIT until refused";
 	}
 
 	private boolean inKernel(IoRequest request) {
@@ -114,7 +116,7 @@ public final class AioLoop extends NativeLoop {
 		switch (request.op) {
 			case IoRequest.READ:
 				Iocb.fill(iocb, token(request), Iocb.IOCB_CMD_PREAD, fd, addressOf(request), request.length,
-						request.offset, nowait ? Iocb.RWF_NOWAIT : 0, wakeup.fd);
+						request.offset, ((NativeFile) request.file).aioNowait ? Iocb.RWF_NOWAIT : 0, wakeup.fd);
 				break;
 			case IoRequest.WRITE:
 				Iocb.fill(iocb, token(request), Iocb.IOCB_CMD_PWRITE, fd, addressOf(request), request.length,
@@ -156,9 +158,27 @@ public final class AioLoop extends NativeLoop {
 			else if (r == -Errno.EAGAIN || r == -Errno.EINTR || r == 0) {
 				return; // no room for now: retried after completions were reaped
 			}
+			else if (r == -Errno.EOPNOTSUPP && asksNowait(toSubmit.peek())) {
+				stopNowait((NativeFile) toSubmit.peek().file); // refused at submission (overlayfs): ask no more
+			}
 			else {
 				IoRequest first = toSubmit.poll();
 				complete(token(first), r);
+			}
+		}
+	}
+
+	private boolean asksNowait(IoRequest request) {
+		return request.op == IoRequest.READ
+				&& (Native.getInt(iocbs + (long) Iocb.SIZE * slotOf(request) + 12) & Iocb.RWF_NOWAIT) != 0;
+	}
+
+	/** The file's reads no longer ask for RWF_NOWAIT, those queued for submission included. */
+	private void stopNowait(NativeFile file) {
+		file.aioNowait = false;
+		for (IoRequest queued : toSubmit) {
+			if (queued.file == file && queued.op == IoRequest.READ) {
+				Native.putInt(iocbs + (long) Iocb.SIZE * slotOf(queued) + 12, 0);
 			}
 		}
 	}
@@ -195,15 +215,24 @@ public final class AioLoop extends NativeLoop {
 		}
 	}
 
+	/**
+	 * A read asked with RWF_NOWAIT that would have blocked comes back EAGAIN (EOPNOTSUPP where the file
+	 * system cannot do NOWAIT at all) and is retried on the pool. A file whose reads keep being refused
+	 * — Linux 5.10 refuses a NOWAIT direct read whenever pages of the range are cached — stops asking:
+	 * its reads are then plain io_submit reads, which may wait briefly for that page-cache range.
+	 */
 	private void onEvent(long token, long res) {
 		IoRequest request = inFlightRequest(token);
-		if (request != null && request.op == IoRequest.READ && nowait
-				&& (res == -Errno.EAGAIN || res == -Errno.EOPNOTSUPP)) {
-			if (res == -Errno.EOPNOTSUPP) {
-				nowait = false; // this file system cannot do RWF_NOWAIT with AIO: stop asking
+		if (request != null && asksNowait(request)) {
+			NativeFile file = (NativeFile) request.file;
+			if (res == -Errno.EAGAIN || res == -Errno.EOPNOTSUPP) {
+				if (res == -Errno.EOPNOTSUPP || ++file.nowaitRefusals >= NOWAIT_REFUSALS) {
+					stopNowait(file);
+				}
+				offload(request, NativeLoop::performBlocking);
+				return;
 			}
-			offload(request, NativeLoop::performBlocking);
-			return;
+			file.nowaitRefusals = 0;
 		}
 		complete(token, res);
 	}

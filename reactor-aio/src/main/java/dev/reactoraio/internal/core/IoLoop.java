@@ -432,7 +432,8 @@ public abstract class IoLoop implements Executor {
 				publishStats();
 				terminated = true;
 				runOrphans();
-				this.terminatedFuture.complete(null);
+				// whatever waits for the end (disposeLater's subscribers) must not run on this NonBlocking thread
+				java.util.concurrent.ForkJoinPool.commonPool().execute(() -> terminatedFuture.complete(null));
 			}
 		}
 	}

@@ -15,6 +15,11 @@ public final class NativeFile extends FileHandle {
 	/** The page-cache descriptor of a direct file; {@code fd} otherwise. */
 	public final int bufferedFd;
 
+	/** Kernel AIO, loop thread: whether reads still ask for RWF_NOWAIT. */
+	public boolean aioNowait = true;
+	/** Kernel AIO, loop thread: NOWAIT reads refused in a row. */
+	public int nowaitRefusals;
+
 	NativeFile(Path path, IoLoop loop, OpenSpec spec, int fd, int bufferedFd) {
 		super(path, loop, spec.read, spec.write, spec.direct, spec.deleteOnClose);
 		this.fd = fd;
