@@ -112,14 +112,14 @@ final class SuiteRun {
 		container.withCopyFileToContainer(MountableFile.forHostPath(matrix.suite()), "/suite")
 				.withCopyFileToContainer(MountableFile.forHostPath(inputs), "/scenario")
 				.withCreateContainerCmdModifier(cmd -> cmd.withUser(scenario.user()))
-				.withCommand("/suite/run-suite.sh", "/scenario", "/tmp/work");
+				.withCommand("/suite/run-suite.sh", "/scenario", "/tmp/suite-work");
 		if (scenario.seccompProfile() != null) {
 			String profile = seccompProfile(scenario.seccompProfile());
 			// the Engine API takes the profile's JSON itself, not a file name as the docker CLI does
 			container.withCreateContainerCmdModifier(cmd -> Objects.requireNonNull(cmd.getHostConfig())
 					.withSecurityOpts(List.of("seccomp=" + profile)));
 		}
-		return "/tmp/work/reports/" + REPORT;
+		return "/tmp/suite-work/reports/" + REPORT;
 	}
 
 	/** The suite's inputs: {@code scenario.env} for run-suite.sh, {@code jvm.args} for the JVM. */
