@@ -133,6 +133,8 @@ public abstract class RaceContract {
 		Random random = new Random(2);
 		int total = 100_000;
 		List<Disposable> live = new ArrayList<>();
+		List<Throwable> dropped = java.util.Collections.synchronizedList(new ArrayList<>());
+		reactor.core.publisher.Hooks.onErrorDropped(dropped::add);
 		for (int i = 0; i < total; i++) {
 			Mono<?> op;
 			switch (random.nextInt(5)) {
@@ -165,6 +167,8 @@ public abstract class RaceContract {
 		live.forEach(Disposable::dispose);
 		assertEquals(4096, file.read(ByteBuffer.allocate(4096), 0).block(BOUND), "the loop is healthy afterwards");
 		file.close().block(BOUND);
+		reactor.core.publisher.Hooks.resetOnErrorDropped();
+		assertTrue(dropped.isEmpty(), () -> "errors dropped after cancellation: " + dropped.subList(0, Math.min(3, dropped.size())));
 		assertNothingLeaked(fdsBefore);
 		System.out.println("[reliability] " + backend() + " cancellations: " + total);
 	}

@@ -97,17 +97,20 @@ final class MonoFileOp<T> extends Mono<T> {
 		/** Loop thread: signals {@code error} unless the subscriber has gone. */
 		void fail(Throwable error) {
 			current = null;
-			if (done) {
-				Operators.onErrorDropped(error, currentContext());
-				return;
-			}
+			boolean late = done || isCancelled();
 			done = true;
-			if (isCancelled()) {
-				Operators.onErrorDropped(error, currentContext());
-			}
-			else {
+			if (!late) {
 				actual.onError(error);
 			}
+			else if (!causedByCancel(error)) {
+				Operators.onErrorDropped(error, currentContext());
+			}
+		}
+
+		/** The kernel's answer to our own cancellation is not an error anyone needs to hear about. */
+		private static boolean causedByCancel(Throwable error) {
+			return error instanceof dev.reactoraio.AioIOException
+					&& ((dev.reactoraio.AioIOException) error).errno() == dev.reactoraio.internal.jnr.Errno.ECANCELED;
 		}
 
 		@Override
