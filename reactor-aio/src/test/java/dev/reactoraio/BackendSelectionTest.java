@@ -60,6 +60,37 @@ class BackendSelectionTest {
 	}
 
 	@Test
+	void ringsLeaveOutDeferTaskrunUnlessAskedFor() {
+		assumeTrue(Aio.isAvailable(AioBackend.IO_URING), "io_uring is not available here");
+		int accepted = dev.reactoraio.internal.uring.UringProbe.get().acceptedFlags();
+		String old = System.getProperty(AioProperties.DEFER_TASKRUN);
+		try {
+			for (boolean defer : new boolean[] {false, true}) {
+				System.setProperty(AioProperties.DEFER_TASKRUN, String.valueOf(defer));
+				AioResources resources = AioResources.builder("flags").backend(AioBackend.IO_URING).build();
+				try {
+					String ring = ((dev.reactoraio.internal.runtime.DefaultAioResources) resources).loops().get(0).describe();
+					boolean expected = defer && (accepted & dev.reactoraio.internal.uring.Uring.IORING_SETUP_DEFER_TASKRUN) != 0;
+					assertEquals(expected, ring.contains("DEFER_TASKRUN"), ring);
+					assertEquals((accepted & dev.reactoraio.internal.uring.Uring.IORING_SETUP_SINGLE_ISSUER) != 0,
+							ring.contains("SINGLE_ISSUER"), ring);
+				}
+				finally {
+					resources.disposeLater().block();
+				}
+			}
+		}
+		finally {
+			if (old == null) {
+				System.clearProperty(AioProperties.DEFER_TASKRUN);
+			}
+			else {
+				System.setProperty(AioProperties.DEFER_TASKRUN, old);
+			}
+		}
+	}
+
+	@Test
 	void describeReportsTheProbe() {
 		String report = Aio.describe();
 		assertTrue(report.contains("AUTO chooses: " + Aio.autoBackend()), report);

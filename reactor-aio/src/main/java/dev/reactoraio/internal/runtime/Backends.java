@@ -1,6 +1,7 @@
 package dev.reactoraio.internal.runtime;
 
 import dev.reactoraio.AioBackend;
+import dev.reactoraio.AioProperties;
 import dev.reactoraio.internal.aio.AioProbe;
 import dev.reactoraio.internal.uring.Uring;
 import dev.reactoraio.internal.uring.UringProbe;
@@ -59,7 +60,7 @@ public final class Backends {
 		UringProbe uring = UringProbe.get();
 		if (uring.isAvailable()) {
 			log.info("reactor-aio uses IO_URING: io_uring rings with {}, features {}",
-					Uring.setupFlagNames(uring.acceptedFlags()), Uring.featureNames(uring.features()));
+					Uring.setupFlagNames(uring.ringFlags(AioProperties.deferTaskrun())), Uring.featureNames(uring.features()));
 			return AioBackend.IO_URING;
 		}
 		Throwable aio = AioProbe.get().unavailabilityCause();

@@ -70,7 +70,8 @@ public final class DefaultAioResources implements AioResources {
 	private IoLoop newLoop(int index, int ringEntries, int iowqMaxWorkers) {
 		switch (backend) {
 			case IO_URING:
-				return new UringLoop(name + "-uring-" + index, blockingPool, UringProbe.get(), ringEntries, iowqMaxWorkers);
+				return new UringLoop(name + "-uring-" + index, blockingPool, UringProbe.get(), ringEntries, iowqMaxWorkers,
+						AioProperties.deferTaskrun());
 			case LIBAIO:
 				return new AioLoop(name + "-aio-" + index, blockingPool, AioProbe.get(), ringEntries);
 			case NIO:

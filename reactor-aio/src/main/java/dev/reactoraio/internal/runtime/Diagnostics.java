@@ -3,6 +3,7 @@ package dev.reactoraio.internal.runtime;
 import java.util.List;
 
 import dev.reactoraio.AioBackend;
+import dev.reactoraio.AioProperties;
 import dev.reactoraio.internal.aio.AioProbe;
 import dev.reactoraio.internal.core.SysFiles;
 import dev.reactoraio.internal.jnr.Native;
@@ -37,6 +38,8 @@ public final class Diagnostics {
 		line(sb, "", "IO_URING: " + status(uring.unavailabilityCause()));
 		if (uring.acceptedFlags() != 0 || uring.features() != 0) {
 			line(sb, "  ", "setup flags accepted: " + Uring.setupFlagNames(uring.acceptedFlags()));
+			line(sb, "  ", "rings are created with: " + Uring.setupFlagNames(uring.ringFlags(AioProperties.deferTaskrun()))
+					+ (AioProperties.deferTaskrun() ? "" : " (DEFER_TASKRUN only with -D" + AioProperties.DEFER_TASKRUN + "=true)"));
 			List<String> rejected = uring.rejectedFlags();
 			if (!rejected.isEmpty()) {
 				line(sb, "  ", "setup flags rejected: " + String.join("; ", rejected));

@@ -35,6 +35,7 @@ public final class UringLoop extends NativeLoop {
 	private final UringProbe probe;
 	private final int requestedEntries;
 	private final int iowqBoundedWorkers;
+	private final boolean deferTaskrun;
 	private Ring ring;
 	private WakeupFd wakeup;
 	private long eventBuffer;
@@ -45,17 +46,29 @@ public final class UringLoop extends NativeLoop {
 	private final CompletionQueue.Handler onCqe = this::onCqe;
 	private int lastEnterErrno;
 
-	public UringLoop(String name, BlockingPool blockingPool, UringProbe probe, int entries, int iowqBoundedWorkers) {
+	public UringLoop(String name, BlockingPool blockingPool, UringProbe probe, int entries, int iowqBoundedWorkers,
+			boolean deferTaskrun) {
 		super(name, blockingPool);
 		this.probe = probe;
 		this.requestedEntries = entries;
 		this.iowqBoundedWorkers = iowqBoundedWorkers;
+		this.deferTaskrun = deferTaskrun;
+	}
+
+	/**
+	 * The flag sets to try, richest first, from the first one the probe saw accepted. Without
+	 * {@code deferTaskrun}, DEFER_TASKRUN is left out (see {@code AioProperties.DEFER_TASKRUN}).
+	 */
+	private int[] ladder() {
+		int[] ladder = probe.ladder();
+		return deferTaskrun ? ladder
+				: java.util.Arrays.stream(ladder).map(flags -> flags & ~Uring.IORING_SETUP_DEFER_TASKRUN).distinct().toArray();
 	}
 
 	@Override
 	protected int init() throws Exception {
 		try {
-			ring = Ring.create(requestedEntries, probe.ladder());
+			ring = Ring.create(requestedEntries, ladder());
 		}
 		catch (Ring.SetupException e) {
 			throw new IllegalStateException(UringProbe.explainSetupFailure(e.errno));

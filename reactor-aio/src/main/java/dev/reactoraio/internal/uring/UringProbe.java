@@ -182,6 +182,11 @@ public final class UringProbe {
 		return acceptedFlags;
 	}
 
+	/** The setup flags rings are created with: the accepted set, without DEFER_TASKRUN unless asked for. */
+	public int ringFlags(boolean deferTaskrun) {
+		return deferTaskrun ? acceptedFlags : acceptedFlags & ~Uring.IORING_SETUP_DEFER_TASKRUN;
+	}
+
 	public int features() {
 		return features;
 	}
