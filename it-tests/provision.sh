@@ -2,11 +2,12 @@
 # Prepares this machine for the kernel matrix, then the guest of this build. Run as root on Debian;
 # Maven's kernel-matrix profile runs it before the integration tests. Each step is cached by content
 # (in it-tests/cache/, git-ignored, and in Docker's image store) and reused when present:
-#   1. Debian packages: docker.io, qemu-system-x86, debootstrap, busybox-static, cpio, e2fsprogs, gcc
+#   1. Debian packages: docker.io, qemu-system-x86, debootstrap, busybox-static, cpio, e2fsprogs, gcc, xz-utils
 #   2. a Docker engine (dockerd --bridge=none --iptables=false), unless one answers already
 #   3. the runner image: a debootstrapped Debian root with QEMU and e2fsprogs, through docker import
 #   4. the kernels: Debian's cloud kernels of bullseye, bookworm, trixie and sid, fetched with a private
-#      apt configuration from the mirror this machine's apt already uses
+#      apt configuration from the mirror this machine's apt already uses, with the package's virtio_blk
+#      module where it has one (the fault scenarios' failing disk is a virtio disk)
 #   5. a jlinked JRE, and the isa-debug-exit helper
 #   6. the suite (MATRIX_DIR/suite: jre/, lib/, run-suite.sh) and the guest's initramfs (busybox, the
 #      JRE's shared libraries, the suite, /init)
@@ -34,7 +35,7 @@ log() { echo "[provision] $*" >&2; }
 content_hash() { sha256sum | cut -c1-16; }
 
 install_packages() {
-	local wanted=(docker.io qemu-system-x86 debootstrap busybox-static cpio e2fsprogs gcc libc6-dev)
+	local wanted=(docker.io qemu-system-x86 debootstrap busybox-static cpio e2fsprogs gcc libc6-dev xz-utils)
 	local missing=()
 	for p in "${wanted[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -112,10 +113,14 @@ private_apt_update() {
 	apt_updated=yes
 }
 
-# Fetches the newest cloud kernel of a suite into cache/kernels/SERIES/{vmlinuz,release,package}.
+# Fetches the newest cloud kernel of a suite into cache/kernels/SERIES/{vmlinuz,release,package} and,
+# when the package has it, virtio_blk.ko (uncompressed: busybox's insmod loads it). A folder made by
+# another version of this function is made again.
 fetch_kernel() {
-	local series=$1 suite=$2 dir=$cache/kernels/$1 version image package work vmlinuz
-	[ -f "$dir/vmlinuz" ] && return
+	local series=$1 suite=$2 dir=$cache/kernels/$1 version image package work vmlinuz module stamp
+	stamp=$(declare -f fetch_kernel | content_hash)
+	[ -f "$dir/vmlinuz" ] && [ "$(cat "$dir/stamp" 2>/dev/null)" = "$stamp" ] && return
+	rm -rf "$dir"
 	private_apt_update
 	version=$(apt-cache "${private_apt[@]}" madison linux-image-cloud-amd64 \
 		| awk -v s="$suite/main" '$0 ~ " " s " " { print $3; exit }')
@@ -139,7 +144,15 @@ fetch_kernel() {
 		*) basename "$vmlinuz" | sed 's/^vmlinuz-//' ;;
 	esac >"$dir/release"
 	echo "$package $version" >"$dir/package"
+	module=$(find "$work/x" -name 'virtio_blk.ko*' -type f | head -1)
+	case $module in
+		'') ;;
+		*.ko) cp "$module" "$dir/virtio_blk.ko" ;;
+		*.ko.xz) xz -dc "$module" >"$dir/virtio_blk.ko" ;;
+		*) log "warning: $package: $(basename "$module") is compressed in a way this script does not unpack" ;;
+	esac
 	cp "$vmlinuz" "$dir/vmlinuz.tmp" && mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+	echo "$stamp" >"$dir/stamp"
 	rm -rf "$work"
 	case $(cat "$dir/release") in
 		"$series".*) ;;
@@ -219,6 +232,9 @@ rm -rf "$matrix/results" "$matrix/results.md"
 		series=${entry% *}
 		echo "kernel.$series=$cache/kernels/$series/vmlinuz"
 		echo "kernel.$series.package=$(cat "$cache/kernels/$series/package")"
+		if [ -f "$cache/kernels/$series/virtio_blk.ko" ]; then
+			echo "kernel.$series.virtio_blk=$cache/kernels/$series/virtio_blk.ko"
+		fi
 	done
 	echo "initramfs=$matrix/initramfs.cpio"
 	echo "suite=$matrix/suite"

@@ -89,6 +89,10 @@ public interface AsyncFile {
 	 * At most {@link AioResources#readahead() readahead} chunks are in flight or waiting for demand at
 	 * any time, whatever the demand.
 	 * <p>
+	 * A failed read ends the stream in file order: the chunks before it are delivered first (and the part
+	 * of its own chunk that was read, as a shorter chunk), then the error, whose
+	 * {@linkplain AioIOException#position() position} is the first byte not delivered.
+	 * <p>
 	 * <b>Release support.</b> Each emitted buffer is a new heap ByteBuffer (position 0, limit = its
 	 * length) owned by the subscriber; there is nothing to release. For the most throughput, read into
 	 * recycled buffers with {@link #readChunks(long, long, int, BufferProvider)} and

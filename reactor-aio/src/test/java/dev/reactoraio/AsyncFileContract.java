@@ -40,7 +40,6 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -71,12 +70,7 @@ public abstract class AsyncFileContract {
 
 	@BeforeAll
 	void createResources() {
-		Throwable cause = Aio.unavailabilityCause(backend());
-		if (EnvironmentExpectationTest.required(backend())) {
-			assertNull(cause, () -> backend() + " is required here (" + EnvironmentExpectationTest.REQUIRE_BACKENDS
-					+ ") but not available: " + cause);
-		}
-		assumeTrue(cause == null, () -> backend() + " is not available here: " + cause);
+		EnvironmentExpectationTest.assumeAvailable(backend());
 		resources = AioResources.builder("test-" + backend().name().toLowerCase())
 				.backend(backend())
 				.ringEntries(64)

@@ -27,6 +27,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -60,6 +61,15 @@ class EnvironmentExpectationTest {
 	static boolean required(AioBackend backend) {
 		String required = System.getProperty(REQUIRE_BACKENDS, "");
 		return Arrays.stream(required.split(",")).map(String::trim).anyMatch(backend.name()::equals);
+	}
+
+	/** Skips the calling test when {@code backend} is unavailable here, or fails it when the backend is {@linkplain #required}. */
+	static void assumeAvailable(AioBackend backend) {
+		Throwable cause = Aio.unavailabilityCause(backend);
+		if (required(backend)) {
+			assertNull(cause, () -> backend + " is required here (" + REQUIRE_BACKENDS + ") but not available: " + cause);
+		}
+		assumeTrue(cause == null, () -> backend + " is not available here: " + cause);
 	}
 
 	@Test

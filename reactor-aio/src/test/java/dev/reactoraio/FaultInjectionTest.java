@@ -30,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Faults produced by the real kernel, not mocked: a full file system (a 1 MiB tmpfs), the descriptor
- * limit, a completion queue of four entries under 10,000 operations, and an exhausted fs.aio-max-nr.
+ * Faults produced by the real kernel, not mocked: a full file system (a 1 MiB tmpfs), EIO in the middle
+ * of a streaming read ({@code /proc/self/mem} past the end of a mapped file), the descriptor limit, a
+ * completion queue of four entries under 10,000 operations, and an exhausted fs.aio-max-nr.
  * Tests that need root (mount, sysctl) are skipped with that reason when not root; CI runs as root.
  */
 @Timeout(120)
@@ -89,6 +90,49 @@ class FaultInjectionTest {
 		finally {
 			resources.disposeLater().block(TIMEOUT);
 			run("umount", mount.toString());
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = AioBackend.class, names = {"IO_URING", "LIBAIO", "NIO"})
+	void aFailedReadEndsTheStreamInFileOrder(AioBackend backend) throws Exception {
+		assumeTrue(Aio.isAvailable(backend), () -> backend + ": " + Aio.unavailabilityCause(backend));
+		// /proc/self/mem over a shared mapping of a five-page file that spans eight pages: reads of the first
+		// five return the file, reads of the rest fail with EIO (the kernel meets SIGBUS past the file's end)
+		int page = 4096;
+		byte[] content = TestFiles.randomBytes(new java.util.Random(13), 5 * page);
+		Path file = Files.write(dir.resolve("five-pages.bin"), content);
+		ByteBuffer path = Native.cStringBuffer(file.toString());
+		int fd = Native.openat(Native.AT_FDCWD, Native.address(path), Native.O_RDONLY | Native.O_CLOEXEC, 0);
+		assertTrue(fd >= 0, () -> "open: " + Errno.describe(-fd));
+		long mapped = Native.mmap(8L * page, Native.PROT_READ, Native.MAP_SHARED, fd, 0);
+		Native.close(fd);
+		assertTrue(mapped > 0, () -> "mmap: " + Errno.describe((int) -mapped));
+		AioResources resources = AioResources.builder("mem").backend(backend).readahead(4).build();
+		try {
+			AsyncFile mem = AsyncFile.open(Path.of("/proc/self/mem"), Set.of(StandardOpenOption.READ), resources)
+					.block(TIMEOUT);
+			try {
+				// one chunk at a time, slowly: the failed read (page 5) completes while pages 2-4 wait for demand
+				StepVerifier.Step<ByteBuffer> step = StepVerifier.create(mem.readChunks(mapped, 8L * page, page), 0);
+				for (int i = 0; i < 5; i++) {
+					byte[] expected = java.util.Arrays.copyOfRange(content, i * page, (i + 1) * page);
+					step = step.thenAwait(Duration.ofMillis(20)).thenRequest(1)
+							.assertNext(chunk -> org.junit.jupiter.api.Assertions.assertArrayEquals(expected, TestFiles.toBytes(chunk)));
+				}
+				step.expectErrorSatisfies(e -> {
+					AioIOException error = assertInstanceOf(AioIOException.class, e, e.toString());
+					assertEquals(Errno.EIO, error.errno(), error.getMessage());
+					assertEquals(mapped + 5L * page, error.position(), "the first byte not delivered");
+				}).verify(TIMEOUT);
+			}
+			finally {
+				mem.close().block(TIMEOUT);
+			}
+		}
+		finally {
+			resources.disposeLater().block(TIMEOUT);
+			Native.munmap(mapped, 8L * page);
 		}
 	}
 

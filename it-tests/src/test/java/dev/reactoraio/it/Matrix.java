@@ -64,6 +64,15 @@ final class Matrix {
 		return property("kernel." + series + ".package");
 	}
 
+	/** The kernel's virtio_blk module, which the guest loads for a virtio disk. */
+	Path virtioBlk(String series) {
+		String module = provisioned.getProperty("kernel." + series + ".virtio_blk");
+		if (module == null) {
+			throw new IllegalStateException(kernelPackage(series) + " has no virtio_blk module (provision.sh)");
+		}
+		return Path.of(module);
+	}
+
 	Path initramfs() {
 		return Path.of(property("initramfs"));
 	}

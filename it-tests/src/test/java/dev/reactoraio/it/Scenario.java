@@ -19,10 +19,12 @@ import java.util.Map;
  * @param memlockKib the suite's RLIMIT_MEMLOCK in KiB, or {@code null} to leave it
  * @param seccompProfile a profile under {@code /seccomp/} in the test resources, or {@code null} for the
  *        engine's default
+ * @param classes the test classes the suite runs
+ * @param vm what {@code run-vm.sh} adds to a VM ({@code vm.env}): a failing disk, a hard stop
  * @param properties system properties of the suite's JVM
  */
 record Scenario(String name, Axis axis, String kernel, List<String> kernelArguments, String user, Integer memlockKib,
-		String seccompProfile, Map<String, String> properties) {
+		String seccompProfile, List<String> classes, Map<String, String> vm, Map<String, String> properties) {
 
 	enum Axis { VM, CONTAINER }
 
@@ -34,8 +36,18 @@ record Scenario(String name, Axis axis, String kernel, List<String> kernelArgume
 	/** What the io_uring ladder settles on where every flag is accepted (6.1 and later). */
 	static final String RICHEST_FLAGS = "CQSIZE|CLAMP|SUBMIT_ALL|COOP_TASKRUN|SINGLE_ISSUER|DEFER_TASKRUN";
 
+	/** The conformance suite: what each scenario runs unless it names its own test classes. */
+	static final List<String> CONFORMANCE_SUITE = List.of("dev.reactoraio.EnvironmentExpectationTest",
+			"dev.reactoraio.IoUringAsyncFileTest", "dev.reactoraio.LibaioAsyncFileTest",
+			"dev.reactoraio.NioAsyncFileTest", "dev.reactoraio.internal.uring.UringProbeTest");
+
+	/** The device the failing disk is in the guest: the only virtio disk. */
+	static final String FAULTY_DEVICE = "/dev/vda";
+	static final String VM_FAULTY_RANGE = "VM_FAULTY_RANGE";
+	static final String VM_HARD_STOP_SEED = "VM_HARD_STOP_SEED";
+
 	static Scenario vm(String name, String kernel) {
-		return new Scenario(name, Axis.VM, kernel, List.of(), null, null, null, Map.of());
+		return new Scenario(name, Axis.VM, kernel, List.of(), null, null, null, CONFORMANCE_SUITE, Map.of(), Map.of());
 	}
 
 	/**
@@ -43,28 +55,64 @@ record Scenario(String name, Axis axis, String kernel, List<String> kernelArgume
 	 * which a container mounts read-only (EROFS, not the EACCES the contract expects).
 	 */
 	static Scenario container(String name) {
-		return new Scenario(name, Axis.CONTAINER, "host", List.of(), "nobody", null, null, Map.of());
+		return new Scenario(name, Axis.CONTAINER, "host", List.of(), "nobody", null, null, CONFORMANCE_SUITE, Map.of(),
+				Map.of());
 	}
 
 	Scenario kernelArgument(String argument) {
 		List<String> arguments = new ArrayList<>(kernelArguments);
 		arguments.add(argument);
-		return new Scenario(name, axis, kernel, List.copyOf(arguments), user, memlockKib, seccompProfile, properties);
+		return new Scenario(name, axis, kernel, List.copyOf(arguments), user, memlockKib, seccompProfile, classes, vm,
+				properties);
 	}
 
 	Scenario asUser(String user, int memlockKib) {
-		return new Scenario(name, axis, kernel, kernelArguments, user, memlockKib, seccompProfile, properties);
+		return new Scenario(name, axis, kernel, kernelArguments, user, memlockKib, seccompProfile, classes, vm, properties);
 	}
 
 	Scenario seccomp(String profile) {
-		return new Scenario(name, axis, kernel, kernelArguments, user, memlockKib, profile, properties);
+		return new Scenario(name, axis, kernel, kernelArguments, user, memlockKib, profile, classes, vm, properties);
 	}
 
 	Scenario with(String property, String value) {
-		Map<String, String> all = new LinkedHashMap<>(properties);
-		all.put(property, value);
-		return new Scenario(name, axis, kernel, kernelArguments, user, memlockKib, seccompProfile,
-				Collections.unmodifiableMap(all));
+		return new Scenario(name, axis, kernel, kernelArguments, user, memlockKib, seccompProfile, classes, vm,
+				plus(properties, property, value));
+	}
+
+	/** Runs {@code testClass} instead of the conformance suite, with {@code setting} for run-vm.sh. */
+	private Scenario running(String testClass, String setting, String value) {
+		return new Scenario(name, axis, kernel, kernelArguments, user, memlockKib, seccompProfile, List.of(testClass),
+				plus(vm, setting, value), properties);
+	}
+
+	/**
+	 * Reads of {@code length} bytes from {@code offset} of an extra virtio disk fail with EIO (QEMU's
+	 * blkdebug); reactor-aio's {@code BlockDeviceFaultTest} reads it on every backend.
+	 */
+	Scenario failingReads(long offset, int length) {
+		String range = offset + "+" + length;
+		return running("dev.reactoraio.BlockDeviceFaultTest", VM_FAULTY_RANGE, range)
+				.with("reactoraio.test.faultyDevice", FAULTY_DEVICE).with("reactoraio.test.faultyRange", range);
+	}
+
+	/**
+	 * Two boots on one data disk: reactor-aio's {@code DurabilityTest} writes from {@code seed} and forces,
+	 * QEMU is killed on its sentinel line, and the next boot checks every forced byte.
+	 */
+	Scenario hardStopAfterForce(long seed) {
+		return running("dev.reactoraio.DurabilityTest", VM_HARD_STOP_SEED, String.valueOf(seed))
+				.with("reactoraio.test.durable.dir", "/data/durable");
+	}
+
+	/** How many times the VM boots: twice for a hard stop. */
+	int boots() {
+		return vm.containsKey(VM_HARD_STOP_SEED) ? 2 : 1;
+	}
+
+	private static Map<String, String> plus(Map<String, String> map, String key, String value) {
+		Map<String, String> all = new LinkedHashMap<>(map);
+		all.put(key, value);
+		return Collections.unmodifiableMap(all);
 	}
 
 	/** AUTO must choose {@code backend}, and the contract must run (not skip) on each of {@code required}. */
@@ -89,6 +137,15 @@ record Scenario(String name, Axis axis, String kernel, List<String> kernelArgume
 			how.add("ulimit -l " + memlockKib);
 		}
 		how.addAll(kernelArguments);
+		if (vm.containsKey(VM_FAULTY_RANGE)) {
+			String[] range = vm.get(VM_FAULTY_RANGE).split("\\+");
+			long start = Long.parseLong(range[0]);
+			how.add("EIO from a virtio disk at bytes " + start + "–" + (start + Long.parseLong(range[1]) - 1)
+					+ " (blkdebug)");
+		}
+		if (vm.containsKey(VM_HARD_STOP_SEED)) {
+			how.add("SIGKILL after force, then a 2nd boot (seed " + vm.get(VM_HARD_STOP_SEED) + ")");
+		}
 		if (axis == Axis.CONTAINER) {
 			how.add("seccomp: " + (seccompProfile == null ? "Docker's default" : seccompProfile.replace(".json", "")));
 		}

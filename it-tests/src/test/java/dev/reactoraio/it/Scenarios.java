@@ -1,6 +1,7 @@
 package dev.reactoraio.it;
 
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /** Every scenario of the matrix, in the order of the results table. */
@@ -23,6 +24,19 @@ final class Scenarios {
 			Scenario.vm("6.12-io_uring_disabled", "6.12").kernelArgument("sysctl.kernel.io_uring_disabled=2")
 					.expect("LIBAIO", FALLBACKS).cause("IO_URING", "kernel.io_uring_disabled=2"));
 
+	/** The first hard stop's seed: {@code -Dmatrix.hardStopSeed}, or a new one each run (the table shows it). */
+	private static final long HARD_STOP_SEED = Long.getLong("matrix.hardStopSeed", new SplittableRandom().nextInt(1_000_000));
+
+	/** Faults that need a VM: a disk whose reads fail, and a hard stop right after force, on three kernels. */
+	static final List<Scenario> FAULTS = List.of(
+			Scenario.vm("6.12-eio", "6.12").failingReads(1 << 20, 64 << 10).with(Scenario.REQUIRE_BACKENDS, ALL_BACKENDS),
+			Scenario.vm("5.10-hard-stop", "5.10").hardStopAfterForce(HARD_STOP_SEED)
+					.with(Scenario.REQUIRE_BACKENDS, ALL_BACKENDS),
+			Scenario.vm("6.12-hard-stop", "6.12").hardStopAfterForce(HARD_STOP_SEED + 1)
+					.with(Scenario.REQUIRE_BACKENDS, ALL_BACKENDS),
+			Scenario.vm("7.2-hard-stop", "7.2").hardStopAfterForce(HARD_STOP_SEED + 2)
+					.with(Scenario.REQUIRE_BACKENDS, ALL_BACKENDS));
+
 	static final List<Scenario> CONTAINERS = List.of(
 			// what Docker >= 25, containerd 2 and Podman do
 			Scenario.container("seccomp-io_uring-eperm").seccomp("deny-io_uring-eperm.json")
@@ -42,11 +56,15 @@ final class Scenarios {
 		return VMS.stream();
 	}
 
+	static Stream<Scenario> faults() {
+		return FAULTS.stream();
+	}
+
 	static Stream<Scenario> containers() {
 		return CONTAINERS.stream();
 	}
 
 	static Stream<Scenario> all() {
-		return Stream.concat(vms(), containers());
+		return Stream.of(VMS, FAULTS, CONTAINERS).flatMap(List::stream);
 	}
 }

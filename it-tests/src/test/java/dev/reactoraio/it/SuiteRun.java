@@ -39,7 +39,7 @@ final class SuiteRun {
 
 	private static final Logger log = LoggerFactory.getLogger(SuiteRun.class);
 
-	/** QEMU's own limit inside the container (run-vm.sh kills it after this); the host waits a bit longer. */
+	/** QEMU's own limit per boot inside the container (run-vm.sh kills it after this); the host waits a bit longer. */
 	private static final Duration VM_TIMEOUT = Duration.ofSeconds(Long.getLong("matrix.vmTimeoutSeconds", 600));
 	private static final Duration CONTAINER_TIMEOUT =
 			Duration.ofSeconds(Long.getLong("matrix.containerTimeoutSeconds", 600));
@@ -62,7 +62,7 @@ final class SuiteRun {
 	static Outcome run(Scenario scenario) throws Exception {
 		Matrix matrix = Matrix.get();
 		Path results = matrix.results(scenario);
-		Path inputs = writeInputs(scenario, results.resolve("scenario"));
+		Path inputs = writeInputs(scenario, matrix, results.resolve("scenario"));
 		Path console = results.resolve("console.log");
 		try (GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(matrix.runnerImage()));
 				Writer consoleWriter = Files.newBufferedWriter(console, StandardCharsets.UTF_8)) {
@@ -77,7 +77,8 @@ final class SuiteRun {
 			log.info("{}: starting ({}, kernel {})", scenario, scenario.describe(), kernelName(scenario, matrix));
 			Instant start = Instant.now();
 			container.start();
-			Duration timeout = scenario.axis() == Scenario.Axis.VM ? VM_TIMEOUT : CONTAINER_TIMEOUT;
+			Duration timeout = scenario.axis() == Scenario.Axis.VM ? VM_TIMEOUT.multipliedBy(scenario.boots())
+					: CONTAINER_TIMEOUT;
 			Integer exitStatus = awaitExit(container, timeout.plusSeconds(60));
 			Duration duration = Duration.between(start, Instant.now());
 			consoleEnded.await(10, TimeUnit.SECONDS);
@@ -122,13 +123,27 @@ final class SuiteRun {
 		return "/tmp/suite-work/reports/" + REPORT;
 	}
 
-	/** The suite's inputs: {@code scenario.env} for run-suite.sh, {@code jvm.args} for the JVM. */
-	private static Path writeInputs(Scenario scenario, Path dir) throws IOException {
+	/**
+	 * The suite's inputs: {@code scenario.env} for run-suite.sh, {@code jvm.args} for the JVM; for a VM,
+	 * {@code vm.env} for run-vm.sh and the kernel modules its extra disks need ({@code modules/}).
+	 */
+	private static Path writeInputs(Scenario scenario, Matrix matrix, Path dir) throws IOException {
 		Files.createDirectories(dir);
 		// in a container, Docker sets the user; in a VM, run-suite.sh does
 		String user = scenario.axis() == Scenario.Axis.VM ? orEmpty(scenario.user()) : "";
 		Files.writeString(dir.resolve("scenario.env"), "SUITE_USER=" + user + "\n"
-				+ "SUITE_MEMLOCK_KB=" + orEmpty(scenario.memlockKib()) + "\n");
+				+ "SUITE_MEMLOCK_KB=" + orEmpty(scenario.memlockKib()) + "\n"
+				+ "SUITE_CLASSES=\"" + String.join(" ", scenario.classes()) + "\"\n");
+		if (scenario.axis() == Scenario.Axis.VM) {
+			StringBuilder vm = new StringBuilder();
+			scenario.vm().forEach((name, value) -> vm.append(name).append('=').append(value).append('\n'));
+			Files.writeString(dir.resolve("vm.env"), vm);
+		}
+		if (scenario.vm().containsKey(Scenario.VM_FAULTY_RANGE)) {
+			// the failing disk is a virtio disk, whose driver the Debian kernels build as a module
+			Files.copy(matrix.virtioBlk(scenario.kernel()), Files.createDirectories(dir.resolve("modules"))
+					.resolve("virtio_blk.ko"), StandardCopyOption.REPLACE_EXISTING);
+		}
 		List<String> options = new ArrayList<>(JVM_OPTIONS);
 		if (scenario.axis() == Scenario.Axis.VM) {
 			options.addAll(TCG_JVM_OPTIONS);

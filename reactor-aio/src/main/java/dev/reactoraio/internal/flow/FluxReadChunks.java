@@ -30,9 +30,11 @@ import reactor.util.Loggers;
  * (unbounded demand included). Reads start with the first request. Completions arrive in any order;
  * the window holds completed chunks until those before them are delivered.
  * <p>
- * <b>Short reads and the end.</b> A short read is resubmitted for the rest of its chunk; a read of
- * zero bytes is the end of file: the stream completes after the chunks before it, and chunks read
- * ahead past the end are released.
+ * <b>Short reads, errors and the end.</b> A short read is resubmitted for the rest of its chunk; a read
+ * of zero bytes is the end of file: the stream completes after the chunks before it, and chunks read
+ * ahead past the end are released. A failed read ends the stream in file order too: the chunks before
+ * it are delivered first, then the bytes its chunk did read (a shorter chunk), then the error, which
+ * names the first byte not delivered; nothing is read past a failure.
  * <p>
  * <b>Cancellation.</b> Cancelling flips state at once: nothing more is emitted, completed chunks are
  * released, and each chunk still in flight is released when its completion arrives (after the kernel
@@ -233,6 +235,11 @@ final class FluxReadChunks<B> extends Flux<B> {
 				else {
 					release(chunk);
 				}
+				if (chunk.failure != null) {
+					Operators.produced(REQUESTED, this, emitted);
+					stop(chunk.failure, true);
+					return;
+				}
 				if (chunk.eof) {
 					noMoreChunks = true;
 					discardWindow();
@@ -351,6 +358,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 			boolean eof;
 			boolean discarded;
 			boolean emitted;
+			/** The error of the read that failed: the stream's, once the chunks before this one are delivered. */
+			@Nullable Throwable failure;
 			@Nullable IoRequest current;
 
 			Chunk(long position, int length, B buffer, ByteBuffer view) {
@@ -378,9 +387,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 				}
 				if (result < 0) {
 					complete = true;
-					if (error == null) {
-						error = IoErrors.of(request, result);
-					}
+					failure = IoErrors.of(request, result);
+					noMoreChunks = true;
 				}
 				else if (result == 0) {
 					complete = true;
