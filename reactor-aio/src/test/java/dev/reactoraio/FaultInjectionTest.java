@@ -230,7 +230,7 @@ class FaultInjectionTest {
 	@Test
 	void tenThousandOperationsThroughACompletionQueueOfFour() throws Exception {
 		assumeTrue(Aio.isAvailable(AioBackend.IO_URING), () -> "io_uring: " + Aio.unavailabilityCause(AioBackend.IO_URING));
-		AioResources resources = AioResources.builder("tiny-ring").backend(AioBackend.IO_URING).ringEntries(2).build();
+		AioResources resources = AioResources.builder("tiny-ring").backend(AioBackend.IO_URING).rings(1).ringEntries(2).build();
 		Path file = TestFiles.randomFile(dir, "cq.bin", new java.util.Random(9), 1 << 20);
 		try {
 			AsyncFile f = AsyncFile.open(file, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE), resources)
@@ -262,7 +262,7 @@ class FaultInjectionTest {
 		try {
 			// room for a small context only: io_setup(512) fails with EAGAIN and the loop retries smaller
 			Files.writeString(maxNr, String.valueOf(used + 256));
-			AioResources small = AioResources.builder("aio-small").backend(AioBackend.LIBAIO).ringEntries(256).build();
+			AioResources small = AioResources.builder("aio-small").backend(AioBackend.LIBAIO).rings(1).ringEntries(256).build();
 			try {
 				int capacity = small.stats().capacity();
 				assertTrue(capacity >= 8 && capacity < 512, "context shrank to what fs.aio-max-nr allows: " + capacity);

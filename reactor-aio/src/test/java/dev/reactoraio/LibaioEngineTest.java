@@ -42,7 +42,7 @@ class LibaioEngineTest {
 	void resources() {
 		assumeTrue(Aio.isAvailable(AioBackend.LIBAIO), () -> "kernel AIO is not available: "
 				+ Aio.unavailabilityCause(AioBackend.LIBAIO));
-		resources = AioResources.builder("libaio").backend(AioBackend.LIBAIO).ringEntries(2).build();
+		resources = AioResources.builder("libaio").backend(AioBackend.LIBAIO).rings(1).ringEntries(2).build();
 	}
 
 	@AfterEach
