@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonReadableChannelException;
 import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
@@ -32,9 +33,11 @@ import reactor.util.Loggers;
  * <p>
  * <b>Short reads, errors and the end.</b> A short read is resubmitted for the rest of its chunk; a read
  * of zero bytes is the end of file: the stream completes after the chunks before it, and chunks read
- * ahead past the end are released. A failed read ends the stream in file order too: the chunks before
- * it are delivered first, then the bytes its chunk did read (a shorter chunk), then the error, which
- * names the first byte not delivered; nothing is read past a failure.
+ * ahead past the end are released. A read at or past the size the file had when opened (page-cache
+ * files) goes into a few bytes of its own and takes a chunk's buffer only if it finds data there. A
+ * failed read ends the stream in file order too: the chunks before it are delivered first, then the
+ * bytes its chunk did read (a shorter chunk), then the error, which names the first byte not
+ * delivered; nothing is read past a failure.
  * <p>
  * <b>Cancellation.</b> Cancelling flips state at once: nothing more is emitted, completed chunks are
  * released, and each chunk still in flight is released when its completion arrives (after the kernel
@@ -72,6 +75,9 @@ final class FluxReadChunks<B> extends Flux<B> {
 	static final class ReadStream<B> implements org.reactivestreams.Subscription, Runnable, Abortable, Scannable {
 
 		private static final Logger log = Loggers.getLogger(FluxReadChunks.class);
+
+		/** What a read at the known end of the file asks for before a chunk's buffer is taken. */
+		static final int PROBE_BYTES = 64;
 
 		@SuppressWarnings("rawtypes")
 		private static final AtomicLongFieldUpdater<ReadStream> REQUESTED =
@@ -269,8 +275,10 @@ final class FluxReadChunks<B> extends Flux<B> {
 					return;
 				}
 				int length = (int) Math.min(chunkSize, remaining);
-				B buffer = provider.allocate(length);
-				Chunk chunk = new Chunk(nextPosition, length, buffer, provider.writableView(buffer));
+				Chunk chunk = new Chunk(nextPosition, length);
+				if (nextPosition < knownEnd || file.direct) {
+					chunk.allocate();
+				}
 				nextPosition += length;
 				if (remaining != Long.MAX_VALUE) {
 					remaining -= length;
@@ -315,11 +323,12 @@ final class FluxReadChunks<B> extends Flux<B> {
 		}
 
 		private void release(Chunk chunk) {
-			if (chunk.emitted) {
+			B buffer = chunk.buffer;
+			if (chunk.emitted || buffer == null) {
 				return;
 			}
 			try {
-				provider.release(chunk.buffer);
+				provider.release(buffer);
 			}
 			catch (Throwable t) {
 				log.warn("BufferProvider.release threw", t);
@@ -351,8 +360,11 @@ final class FluxReadChunks<B> extends Flux<B> {
 		final class Chunk implements IoCompletion {
 			final long position;
 			final int length;
-			final B buffer;
-			final ByteBuffer view;
+			/** Null while the chunk is a probe: a read at the known end of the file, into a few bytes of its own. */
+			@Nullable B buffer;
+			@Nullable ByteBuffer view;
+			/** The few bytes a probe reads into. */
+			@Nullable ByteBuffer probe;
 			int filled;
 			boolean complete;
 			boolean eof;
@@ -362,16 +374,29 @@ final class FluxReadChunks<B> extends Flux<B> {
 			@Nullable Throwable failure;
 			@Nullable IoRequest current;
 
-			Chunk(long position, int length, B buffer, ByteBuffer view) {
+			Chunk(long position, int length) {
 				this.position = position;
 				this.length = length;
-				this.buffer = buffer;
-				this.view = view;
+			}
+
+			void allocate() {
+				B allocated = provider.allocate(length);
+				buffer = allocated;
+				view = provider.writableView(allocated);
 			}
 
 			void issue() {
-				ByteBuffer target = view.duplicate();
-				target.position(view.position() + filled).limit(view.position() + length);
+				ByteBuffer target;
+				ByteBuffer v = view;
+				if (v == null) {
+					// most reads at the known end find the end: a chunk's buffer is taken only for data
+					target = ByteBuffer.allocate(Math.min(PROBE_BYTES, length));
+					probe = target;
+				}
+				else {
+					target = v.duplicate();
+					target.position(v.position() + filled).limit(v.position() + length);
+				}
 				IoRequest request = Transfers.read(file, target, position + filled, this);
 				request.onCompletionFailure = ReadStream.this::abort;
 				current = request;
@@ -395,6 +420,13 @@ final class FluxReadChunks<B> extends Flux<B> {
 					eof = true;
 				}
 				else {
+					if (view == null) {
+						// the file grew past what open saw: the probe's bytes start the chunk
+						allocate();
+						ByteBuffer v = Objects.requireNonNull(view);
+						v.put(v.position(), Objects.requireNonNull(probe), 0, (int) result);
+						probe = null;
+					}
 					filled += (int) result;
 					file.noteData(position + filled);
 					if (filled < length) {
