@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -62,6 +63,31 @@ public final class TreeChecksum {
 	}
 
 	/**
+	 * The operations (open, read, close) a job has in flight, counted from subscription to the completion
+	 * signal, and the most it had at once: the budget as the job sees it, whatever the number of loops
+	 * ({@link dev.reactoraio.AioStats#peakInFlight()} sums the peaks of the loops, each reached at its
+	 * own moment).
+	 */
+	public static final class InFlight {
+
+		private final AtomicInteger now = new AtomicInteger();
+		private final AtomicInteger peak = new AtomicInteger();
+
+		/** {@return the most operations in flight at once so far} */
+		public int peak() {
+			return peak.get();
+		}
+
+		<T> Mono<T> count(Mono<T> operation) {
+			return Mono.defer(() -> {
+				peak.accumulateAndGet(now.incrementAndGet(), Math::max);
+				// before the signal goes on: the next operation may start from it
+				return operation.doOnTerminate(now::decrementAndGet).doOnCancel(now::decrementAndGet);
+			});
+		}
+	}
+
+	/**
 	 * Checksums files through reactor-aio.
 	 *
 	 * @param files the files
@@ -73,18 +99,35 @@ public final class TreeChecksum {
 	 */
 	public static Flux<FileChecksum> checksums(List<Path> files, int maxInFlight, int blockSize,
 			AioResources resources, LongConsumer progress) {
+		return checksums(files, maxInFlight, blockSize, resources, progress, new InFlight());
+	}
+
+	/**
+	 * Checksums files through reactor-aio, counting the operations in flight.
+	 *
+	 * @param files the files
+	 * @param maxInFlight the most reads in flight at once, over all files
+	 * @param blockSize bytes per read
+	 * @param resources the loops
+	 * @param progress called with the bytes of each block read
+	 * @param inFlight counts the job's operations in flight
+	 * @return a result per file, as each completes
+	 */
+	public static Flux<FileChecksum> checksums(List<Path> files, int maxInFlight, int blockSize,
+			AioResources resources, LongConsumer progress, InFlight inFlight) {
 		BufferProvider<ByteBuffer> blocks = BufferProvider.pooledDirectByteBuffers((long) maxInFlight * blockSize);
 		return Flux.fromIterable(files)
-				.flatMap(file -> checksum(file, blockSize, blocks, resources, progress), maxInFlight);
+				.flatMap(file -> checksum(file, blockSize, blocks, resources, progress, inFlight), maxInFlight);
 	}
 
 	private static Mono<FileChecksum> checksum(Path path, int blockSize, BufferProvider<ByteBuffer> blocks,
-			AioResources resources, LongConsumer progress) {
-		return Mono.usingWhen(AsyncFile.open(path, Set.of(StandardOpenOption.READ), resources), file -> {
+			AioResources resources, LongConsumer progress, InFlight inFlight) {
+		Mono<AsyncFile> open = inFlight.count(AsyncFile.open(path, Set.of(StandardOpenOption.READ), resources));
+		return Mono.usingWhen(open, file -> {
 			ByteBuffer block = blocks.allocate(blockSize);
 			CRC32C crc = new CRC32C();
 			long[] size = {0};
-			return Mono.defer(() -> file.read(block.clear(), size[0]))
+			return Mono.defer(() -> inFlight.count(file.read(block.clear(), size[0])))
 					.repeat()
 					.takeWhile(n -> n > 0)
 					.doOnNext(n -> {
@@ -94,7 +137,8 @@ public final class TreeChecksum {
 					})
 					.then(Mono.fromSupplier(() -> new FileChecksum(path, size[0], crc.getValue())))
 					.doFinally(signal -> blocks.release(block));
-		}, AsyncFile::close, (file, error) -> file.close(), AsyncFile::close);
+		}, file -> inFlight.count(file.close()), (file, error) -> inFlight.count(file.close()),
+				file -> inFlight.count(file.close()));
 	}
 
 	/**

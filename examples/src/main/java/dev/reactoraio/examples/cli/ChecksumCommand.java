@@ -40,7 +40,8 @@ public final class ChecksumCommand implements Callable<Integer> {
 			long start = System.nanoTime();
 			long[] totals = new long[2];
 			int[] mismatches = {0};
-			TreeChecksum.checksums(files, inFlight, Math.toIntExact(block), resources, bytes -> { })
+			TreeChecksum.InFlight gauge = new TreeChecksum.InFlight();
+			TreeChecksum.checksums(files, inFlight, Math.toIntExact(block), resources, bytes -> { }, gauge)
 					.doOnNext(result -> {
 						totals[0]++;
 						totals[1] += result.size();
@@ -55,7 +56,7 @@ public final class ChecksumCommand implements Callable<Integer> {
 			Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 			System.out.printf(Locale.ROOT, "%d files, %s in %s (%s), %s, peak %d requests in flight (limit %d)%s%n",
 					totals[0], Units.bytes(totals[1]), Units.seconds(elapsed), Units.rate(totals[1], elapsed),
-					resources.backend(), resources.stats().peakInFlight(), inFlight,
+					resources.backend(), gauge.peak(), inFlight,
 					verify ? ", " + (mismatches[0] == 0 ? "all verified" : mismatches[0] + " MISMATCHES") : "");
 			return mismatches[0] == 0 ? 0 : 1;
 		}

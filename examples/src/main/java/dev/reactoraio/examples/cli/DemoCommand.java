@@ -165,9 +165,10 @@ public final class DemoCommand implements Callable<Integer> {
 		List<FileChecksum> aio;
 		Duration aioTime;
 		try (Progress progress = new Progress(out, "  reactor-aio    ", size)) {
-			aio = TreeChecksum.checksums(paths, inFlight, 64 * 1024, loops, progress).collectList().block();
+			TreeChecksum.InFlight gauge = new TreeChecksum.InFlight();
+			aio = TreeChecksum.checksums(paths, inFlight, 64 * 1024, loops, progress, gauge).collectList().block();
 			aioTime = progress.elapsed();
-			progress.suffix(String.format(Locale.ROOT, "peak %d requests in flight", loops.stats().peakInFlight()));
+			progress.suffix(String.format(Locale.ROOT, "peak %d requests in flight", gauge.peak()));
 		}
 		finally {
 			loops.disposeLater().block();

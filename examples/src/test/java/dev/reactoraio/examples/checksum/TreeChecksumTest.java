@@ -44,6 +44,12 @@ class TreeChecksumTest {
 				int peak = loops.stats().peakInFlight();
 				assertTrue(peak <= budget, "budget " + budget + ", peak " + peak + " requests in flight");
 				assertTrue(peak >= Math.min(budget, 2), "budget " + budget + " was never used: peak " + peak);
+				// the default loops (two here), counted by the job itself
+				TreeChecksum.InFlight gauge = new TreeChecksum.InFlight();
+				assertEquals(expected, TreeChecksum.checksums(files, budget, 16 * 1024, AioResources.global(), n -> { },
+						gauge).collectSortedList(Comparator.comparing(FileChecksum::path)).block(TIMEOUT));
+				assertTrue(gauge.peak() <= budget && gauge.peak() >= Math.min(budget, 2),
+						"budget " + budget + ", the job counted a peak of " + gauge.peak());
 			}
 			finally {
 				loops.disposeLater().block(TIMEOUT);
