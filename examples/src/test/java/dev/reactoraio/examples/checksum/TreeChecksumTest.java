@@ -48,7 +48,8 @@ class TreeChecksumTest {
 				TreeChecksum.InFlight gauge = new TreeChecksum.InFlight();
 				assertEquals(expected, TreeChecksum.checksums(files, budget, 16 * 1024, AioResources.global(), n -> { },
 						gauge).collectSortedList(Comparator.comparing(FileChecksum::path)).block(TIMEOUT));
-				assertTrue(gauge.peak() <= budget && gauge.peak() >= Math.min(budget, 2),
+				// (how much of the budget is used depends on timing: operations on small cached files end fast)
+				assertTrue(gauge.peak() >= 1 && gauge.peak() <= budget,
 						"budget " + budget + ", the job counted a peak of " + gauge.peak());
 			}
 			finally {
