@@ -241,7 +241,7 @@ public final class Bench {
 						(buffers, path) -> AioDataBufferUtils.write(buffers, path, resources, CREATE, WRITE),
 						target, size, () -> resources.disposeLater().block())),
 				() -> Streams.fioWrite("psync", 1, target, size),
-				() -> Streams.fioWrite("io_uring", 4, target, size)), Machine::dropCaches, true);
+				() -> Streams.fioWrite("io_uring", 4, target, size)), Machine::sync, true);
 		Files.deleteIfExists(target);
 	}
 

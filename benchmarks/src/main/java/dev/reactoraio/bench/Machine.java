@@ -26,6 +26,19 @@ final class Machine {
 	private Machine() {
 	}
 
+	/** Flushes dirty pages to the disk, and leaves the page cache as it is. */
+	static void sync() {
+		try {
+			new ProcessBuilder("sync").inheritIO().start().waitFor();
+		}
+		catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	/** Flushes dirty pages and drops the clean page cache (needs root; warns once without it). */
 	static void dropCaches() {
 		try {

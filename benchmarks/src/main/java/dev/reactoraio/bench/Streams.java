@@ -173,6 +173,6 @@ final class Streams {
 
 	static Contender fioWrite(String engine, int depth, Path file, long size) {
 		return new Fio("fio " + engine + " qd" + depth, "write", d -> List.of("--filename=" + file, "--rw=write",
-				"--bs=1m", "--ioengine=" + engine, "--iodepth=" + depth, "--size=" + size, "--end_fsync=1"));
+				"--bs=1m", "--ioengine=" + engine, "--iodepth=" + depth, "--size=" + size, "--end_fsync=1", "--invalidate=0"));
 	}
 }
