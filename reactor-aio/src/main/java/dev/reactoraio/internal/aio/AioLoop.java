@@ -111,7 +111,7 @@ public final class AioLoop extends NativeLoop {
 			offload(request, NativeLoop::performBlocking);
 			return;
 		}
-		long iocb = iocbs + (long) Iocb.SIZE * slotOf(request);
+		long iocb = Iocb.at(iocbs, slotOf(request));
 		int fd = fdOf(request);
 		switch (request.op) {
 			case IoRequest.READ:
@@ -144,7 +144,7 @@ public final class AioLoop extends NativeLoop {
 		while (!toSubmit.isEmpty()) {
 			int n = 0;
 			for (IoRequest request : toSubmit) {
-				Native.putLong(pointers + 8L * n, iocbs + (long) Iocb.SIZE * slotOf(request));
+				Native.putLong(pointers + 8L * n, Iocb.at(iocbs, slotOf(request)));
 				if (++n == capacityEvents) {
 					break;
 				}
@@ -170,7 +170,7 @@ public final class AioLoop extends NativeLoop {
 
 	private boolean asksNowait(IoRequest request) {
 		return request.op == IoRequest.READ
-				&& (Native.getInt(iocbs + (long) Iocb.SIZE * slotOf(request) + 12) & Iocb.RWF_NOWAIT) != 0;
+				&& (Iocb.rwFlags(Iocb.at(iocbs, slotOf(request))) & Iocb.RWF_NOWAIT) != 0;
 	}
 
 	/** The file's reads no longer ask for RWF_NOWAIT, those queued for submission included. */
@@ -178,7 +178,7 @@ public final class AioLoop extends NativeLoop {
 		file.aioNowait = false;
 		for (IoRequest queued : toSubmit) {
 			if (queued.file == file && queued.op == IoRequest.READ) {
-				Native.putInt(iocbs + (long) Iocb.SIZE * slotOf(queued) + 12, 0);
+				Iocb.setRwFlags(Iocb.at(iocbs, slotOf(queued)), 0);
 			}
 		}
 	}

@@ -42,6 +42,20 @@ final class Iocb {
 	private Iocb() {
 	}
 
+	/** The iocb of slot {@code slot} in an array of them at {@code base}. */
+	static long at(long base, int slot) {
+		return base + (long) SIZE * slot;
+	}
+
+	/** {@code aio_rw_flags} of the iocb at {@code address}. */
+	static int rwFlags(long address) {
+		return Native.getInt(address + 12);
+	}
+
+	static void setRwFlags(long address, int rwFlags) {
+		Native.putInt(address + 12, rwFlags);
+	}
+
 	/** Fills the iocb at {@code address}. */
 	static void fill(long address, long data, short opcode, int fd, long buf, long nbytes, long offset, int rwFlags,
 			int resfd) {
@@ -53,7 +67,7 @@ final class Iocb {
 			int flags, int resfd) {
 		Native.putLong(address, data);
 		Native.putInt(address + 8, 0);
-		Native.putInt(address + 12, rwFlags);
+		setRwFlags(address, rwFlags);
 		Native.putInt(address + 16, opcode & 0xffff);
 		Native.putInt(address + 20, fd);
 		Native.putLong(address + 24, buf);

@@ -73,7 +73,7 @@ public abstract class NativeLoop extends IoLoop {
 				callback.done(-1, explainOpenFailure(spec, errno, flags));
 			}
 		});
-		usePath(open, path);
+		lend(open, path);
 		open.offset = flags;
 		open.length = 0666;
 		open.onCompletionFailure = t -> callback.done(-1, t);
@@ -88,10 +88,11 @@ public abstract class NativeLoop extends IoLoop {
 		return buffer;
 	}
 
-	private static void usePath(IoRequest request, BufferPool.Pooled path) {
-		request.memory = path.buffer;
-		request.address = path.address;
-		request.attachment = path;
+	/** The request's memory is {@code pooled} (released by the request's completion). */
+	private static void lend(IoRequest request, BufferPool.Pooled pooled) {
+		request.memory = pooled.buffer;
+		request.address = pooled.address;
+		request.attachment = pooled;
 	}
 
 	private static IOException explainOpenFailure(OpenSpec spec, int errno, int flags) {
@@ -138,8 +139,7 @@ public abstract class NativeLoop extends IoLoop {
 		BufferPool.Pooled buffer = buffers.acquire(Statx.SIZE, 8);
 		int r = Native.statx(file.fd, emptyPath(), Native.AT_EMPTY_PATH | Native.AT_STATX_DONT_SYNC, Statx.MASK,
 				buffer.address);
-		Statx statx = r < 0 ? null : new Statx(buffer.buffer);
-		buffers.release(buffer);
+		Statx statx = parseAndRelease(buffer, r);
 		if (statx == null) {
 			callback.accept(null, IoErrors.forPath(-r, file.path));
 		}
@@ -148,12 +148,18 @@ public abstract class NativeLoop extends IoLoop {
 		}
 	}
 
+	/** The struct statx filled in {@code buffer} (null when {@code result} is an error); the buffer goes back to the pool. */
+	private @Nullable Statx parseAndRelease(BufferPool.Pooled buffer, long result) {
+		Statx statx = result < 0 ? null : new Statx(buffer.buffer);
+		buffers.release(buffer);
+		return statx;
+	}
+
 	/** Loop thread: statx of an open file; the callback gets the parsed struct or the error. */
 	public final void statx(FileHandle file, java.util.function.BiConsumer<@Nullable Statx, @Nullable Throwable> callback) {
 		BufferPool.Pooled buffer = buffers.acquire(Statx.SIZE, 8);
 		IoRequest request = new IoRequest(IoRequest.STATX, file, (r, result) -> {
-			Statx statx = result < 0 ? null : new Statx(buffer.buffer);
-			buffers.release(buffer);
+			Statx statx = parseAndRelease(buffer, result);
 			if (statx == null) {
 				callback.accept(null, IoErrors.of(r, result));
 			}
@@ -161,9 +167,7 @@ public abstract class NativeLoop extends IoLoop {
 				callback.accept(statx, null);
 			}
 		});
-		request.memory = buffer.buffer;
-		request.address = buffer.address;
-		request.attachment = buffer;
+		lend(request, buffer);
 		request.length = Statx.MASK;
 		request.onCompletionFailure = t -> callback.accept(null, t);
 		submit(request);
@@ -259,7 +263,7 @@ public abstract class NativeLoop extends IoLoop {
 					}
 					file.closed(firstError.get());
 				});
-				usePath(unlink, path);
+				lend(unlink, path);
 				submit(unlink);
 			}
 			else {

@@ -55,20 +55,10 @@ public final class UringLoop extends NativeLoop {
 		this.deferTaskrun = deferTaskrun;
 	}
 
-	/**
-	 * The flag sets to try, richest first, from the first one the probe saw accepted. Without
-	 * {@code deferTaskrun}, DEFER_TASKRUN is left out (see {@code AioProperties.DEFER_TASKRUN}).
-	 */
-	private int[] ladder() {
-		int[] ladder = probe.ladder();
-		return deferTaskrun ? ladder
-				: java.util.Arrays.stream(ladder).map(flags -> flags & ~Uring.IORING_SETUP_DEFER_TASKRUN).distinct().toArray();
-	}
-
 	@Override
 	protected int init() throws Exception {
 		try {
-			ring = Ring.create(requestedEntries, ladder());
+			ring = Ring.create(requestedEntries, probe.ladder(deferTaskrun));
 		}
 		catch (Ring.SetupException e) {
 			throw new IllegalStateException(UringProbe.explainSetupFailure(e.errno));

@@ -170,12 +170,14 @@ public final class UringProbe {
 		return unavailabilityCause;
 	}
 
-	/** The ladder from the first step the kernel accepted down to the plainest. */
-	int[] ladder() {
+	/**
+	 * The ladder from the first step the kernel accepted down to the plainest; without {@code deferTaskrun},
+	 * DEFER_TASKRUN is left out of every step (see {@code AioProperties.DEFER_TASKRUN}).
+	 */
+	int[] ladder(boolean deferTaskrun) {
 		int from = Math.max(0, ladderStep);
-		int[] ladder = new int[Uring.SETUP_LADDER.length - from];
-		System.arraycopy(Uring.SETUP_LADDER, from, ladder, 0, ladder.length);
-		return ladder;
+		return java.util.Arrays.stream(Uring.SETUP_LADDER, from, Uring.SETUP_LADDER.length)
+				.map(flags -> withoutUnasked(flags, deferTaskrun)).distinct().toArray();
 	}
 
 	public int acceptedFlags() {
@@ -184,7 +186,11 @@ public final class UringProbe {
 
 	/** The setup flags rings are created with: the accepted set, without DEFER_TASKRUN unless asked for. */
 	public int ringFlags(boolean deferTaskrun) {
-		return deferTaskrun ? acceptedFlags : acceptedFlags & ~Uring.IORING_SETUP_DEFER_TASKRUN;
+		return withoutUnasked(acceptedFlags, deferTaskrun);
+	}
+
+	private static int withoutUnasked(int flags, boolean deferTaskrun) {
+		return deferTaskrun ? flags : flags & ~Uring.IORING_SETUP_DEFER_TASKRUN;
 	}
 
 	public int features() {

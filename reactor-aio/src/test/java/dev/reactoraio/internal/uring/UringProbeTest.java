@@ -40,7 +40,7 @@ class UringProbeTest {
 	void supportedOpcodesRunInARealRing() throws Exception {
 		Path file = Files.write(dir.resolve("probe.bin"), new byte[8192]);
 		ByteBuffer path = Native.cStringBuffer(file.toString());
-		Ring ring = Ring.create(8, probe.ladder());
+		Ring ring = Ring.create(8, probe.ladder(true));
 		try {
 			long flags = 0x2 | 0x80000; // O_RDWR | O_CLOEXEC
 			int fd = (int) run(ring, Uring.IORING_OP_OPENAT, Native.AT_FDCWD, 0, Native.address(path), 0, (int) flags);
