@@ -29,20 +29,17 @@ final class Machine {
 	/** Flushes dirty pages to the disk, and leaves the page cache as it is. */
 	static void sync() {
 		try {
-			new ProcessBuilder("sync").inheritIO().start().waitFor();
+			runSync();
 		}
 		catch (IOException e) {
 			throw new java.io.UncheckedIOException(e);
-		}
-		catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
 		}
 	}
 
 	/** Flushes dirty pages and drops the clean page cache (needs root; warns once without it). */
 	static void dropCaches() {
 		try {
-			new ProcessBuilder("sync").inheritIO().start().waitFor();
+			runSync();
 			Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "1");
 		}
 		catch (IOException e) {
@@ -50,6 +47,12 @@ final class Machine {
 				dropWarned = true;
 				System.out.println("warning: cannot drop the page cache (" + e + "); cold figures may be warm");
 			}
+		}
+	}
+
+	private static void runSync() throws IOException {
+		try {
+			new ProcessBuilder("sync").inheritIO().start().waitFor();
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -123,6 +124,7 @@ public final class TreeChecksum {
 	private static Mono<FileChecksum> checksum(Path path, int blockSize, BufferProvider<ByteBuffer> blocks,
 			AioResources resources, LongConsumer progress, InFlight inFlight) {
 		Mono<AsyncFile> open = inFlight.count(AsyncFile.open(path, Set.of(StandardOpenOption.READ), resources));
+		Function<AsyncFile, Mono<Void>> close = file -> inFlight.count(file.close());
 		return Mono.usingWhen(open, file -> {
 			ByteBuffer block = blocks.allocate(blockSize);
 			CRC32C crc = new CRC32C();
@@ -137,8 +139,7 @@ public final class TreeChecksum {
 					})
 					.then(Mono.fromSupplier(() -> new FileChecksum(path, size[0], crc.getValue())))
 					.doFinally(signal -> blocks.release(block));
-		}, file -> inFlight.count(file.close()), (file, error) -> inFlight.count(file.close()),
-				file -> inFlight.count(file.close()));
+		}, close, (file, error) -> close.apply(file), close);
 	}
 
 	/**
