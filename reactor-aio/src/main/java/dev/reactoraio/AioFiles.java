@@ -25,7 +25,7 @@ public final class AioFiles {
 	 * @param path the file
 	 * @param chunkSize bytes per chunk, {@code > 0}
 	 * @param options open options; READ is implied, WRITE and APPEND are refused
-	 * @return the chunks in file order
+	 * @return the chunks in file order; the Flux completes (or fails) after the file was closed
 	 */
 	public static Flux<ByteBuffer> read(Path path, int chunkSize, OpenOption... options) {
 		return AsyncFiles.readAll(path, chunkSize, AioResources.global(), options);
@@ -46,8 +46,14 @@ public final class AioFiles {
 
 	/**
 	 * Writes every buffer of {@code source} to a file, with the global resources. Without options the file
-	 * is created or truncated ({@code CREATE, TRUNCATE_EXISTING, WRITE}); with {@code APPEND} the bytes go
-	 * after its current end. READ is refused.
+	 * is created or truncated ({@code CREATE, TRUNCATE_EXISTING, WRITE}). With {@code APPEND} the file is
+	 * opened with the kernel's {@code O_APPEND}: each write lands at the end of the file as it is then, one
+	 * write at a time, so concurrent appenders (threads or processes) never overwrite each other. READ is
+	 * refused. The Mono completes after the file was closed.
+	 * <p>
+	 * <b>Release support.</b> As {@link AsyncFile#write(Publisher, long)}: buffers are not changed, and
+	 * are the library's until the Mono signals (after a cancel, buffers not completely written go to the
+	 * discard hook once no write uses them).
 	 *
 	 * @param source the bytes
 	 * @param path the file

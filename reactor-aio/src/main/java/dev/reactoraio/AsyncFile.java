@@ -19,9 +19,28 @@ import reactor.core.publisher.Mono;
  * {@code NonBlocking} thread). Do CPU-heavy or blocking work behind {@code publishOn}.
  * <p>
  * <b>Buffers.</b> Buffers passed in may be heap or direct, aligned or not. A direct buffer is read into
- * or written from in place, so it must not be touched until the operation's signal arrived; other
- * buffers are copied through native buffers the library owns. A buffer the kernel is using stays
- * referenced until its completion arrives, even after cancellation.
+ * or written from in place; other buffers are copied through native buffers the library owns.
+ * <p>
+ * <b>Who owns a buffer, and until when.</b> A buffer passed to {@link #read(ByteBuffer, long)} or
+ * {@link #write(ByteBuffer, long)} belongs to the operation from subscription until exactly one of:
+ * <ul>
+ * <li>the value or error signal: the buffer is yours again (only a read that succeeded changed it);</li>
+ * <li>after a cancel ({@code dispose()}, {@code timeout}, {@code take}…): the moment the kernel is done
+ * with it, when the library hands it to Reactor's discard hook, so
+ * {@code .doOnDiscard(ByteBuffer.class, release)} after the operation frees it at the right time. A
+ * cancelled operation never changes a heap buffer nor moves any buffer's position; a direct buffer may
+ * still receive a read's bytes until it is discarded.</li>
+ * </ul>
+ * And whatever happened, once {@link #close()} of the file has completed, no operation of the file uses
+ * any buffer any more. Releasing memory earlier ({@code doFinally}, a Netty {@code release()} on
+ * cancel, {@code invokeCleaner}) can hand memory the kernel still writes into to someone else.
+ * Streams follow the same rule: see {@link #readChunks(long, long, int, BufferProvider)} and
+ * {@link #write(Publisher, long)}.
+ * <p>
+ * <b>Lifecycle.</b> Once {@link #close()} is subscribed, no further I/O of this file reaches the kernel:
+ * an operation that had not started fails with {@code ClosedChannelException}, one in progress with
+ * {@code AsynchronousCloseException} (a multi-step one, such as {@code truncate} after its size query,
+ * included), and the descriptor is closed only after every operation already in the kernel completed.
  * <p>
  * <b>Errors.</b> Failures are error signals with the exception a {@code FileChannel} user would get:
  * {@code IllegalArgumentException} for a negative position or size, {@code ClosedChannelException}
@@ -37,7 +56,10 @@ public interface AsyncFile {
 	 *
 	 * @param path the file
 	 * @param options {@link java.nio.file.StandardOpenOption}s (all but APPEND), {@code NOFOLLOW_LINKS},
-	 * {@link AioOpenOption#DIRECT}
+	 * {@link AioOpenOption#DIRECT}. As with {@code FileChannel}, {@code DELETE_ON_CLOSE} removes the name
+	 * right after opening (the file vanishes with its last descriptor, even if the process dies), and a
+	 * directory opens for reading, so that {@code force(true)} on it makes a rename durable (its reads
+	 * fail with "Is a directory").
 	 * @return a Mono of the open file; errors as {@code FileChannel.open} reports them
 	 */
 	static Mono<AsyncFile> open(Path path, OpenOption... options) {
@@ -127,8 +149,13 @@ public interface AsyncFile {
 	 * buffers only as write slots free up; writes in flight never overlap. A write or upstream error is
 	 * signalled after the writes in flight have settled.
 	 * <p>
-	 * The source buffers' positions are not changed. A direct buffer may be written in place: do not
-	 * reuse it before the returned Mono signals.
+	 * <b>Release support.</b> The source buffers' positions and limits are never changed. A buffer may be
+	 * copied or written in place; it is the library's from {@code onNext} until the returned Mono signals,
+	 * or, after a cancel, until it is handed to the discard hook (buffers not completely written, once no
+	 * write uses them) or {@link #close()} completed. Do not change a buffer before then. Emit a new buffer
+	 * each time: a buffer emitted again within {@link AioResources#readahead() readahead} buffers of its
+	 * last emission may still be being written, and the Mono fails with {@code IllegalStateException}
+	 * rather than write bytes that may have changed.
 	 *
 	 * @param source the bytes to write
 	 * @param position the file offset of the first byte, {@code >= 0}

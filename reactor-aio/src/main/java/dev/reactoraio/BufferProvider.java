@@ -71,8 +71,10 @@ public interface BufferProvider<B> {
 	 * Page-aligned direct ByteBuffers, recycled: the subscriber hands each emitted buffer back with
 	 * {@link #release} (the instance it received), and the kernel reads straight into it next time, with
 	 * no copy and no fresh memory. This is the fastest way to stream a file. Up to {@code maxCachedBytes}
-	 * of released buffers are kept; releasing a buffer twice, or one this provider did not lend, does
-	 * nothing. Thread-safe.
+	 * of released buffers are kept. Each loan is a new ByteBuffer object, and only that object is taken
+	 * back, once: releasing a buffer twice (even after its memory was lent again), or one this provider
+	 * did not lend, does nothing, so a stale release can never recycle memory someone else now uses.
+	 * Thread-safe.
 	 *
 	 * @param maxCachedBytes how many bytes of released buffers to keep for reuse
 	 * @return a new provider with its own pool

@@ -491,9 +491,6 @@ public abstract class AsyncFileContract {
 	void openFailuresAreTheJdkExceptions() throws IOException {
 		StepVerifier.create(AsyncFile.open(dir.resolve("missing.bin"), Set.of(), resources))
 				.expectError(NoSuchFileException.class).verify(TIMEOUT);
-		StepVerifier.create(AsyncFile.open(dir, Set.of(), resources))
-				.expectErrorSatisfies(e -> assertEquals(FileSystemException.class, e.getClass(), e.toString()))
-				.verify(TIMEOUT);
 		StepVerifier.create(AsyncFile.open(dir, Set.of(WRITE), resources))
 				.expectError(FileSystemException.class).verify(TIMEOUT);
 		Path existing = Files.createFile(dir.resolve("exists.bin"));

@@ -214,6 +214,52 @@ class FaultInjectionTest {
 		}
 	}
 
+	/**
+	 * A loop whose engine cannot be completed (its eventfd refused with EMFILE) gives back what it made:
+	 * the kernel AIO context (fs.aio-nr) and the ring's descriptor.
+	 */
+	@ParameterizedTest
+	@EnumSource(value = AioBackend.class, names = {"IO_URING", "LIBAIO"})
+	void aLoopThatFailsToStartLeavesNothingBehind(AioBackend backend) throws Exception {
+		assumeTrue(Aio.isAvailable(backend), () -> backend + ": " + Aio.unavailabilityCause(backend));
+		Path aioNr = Path.of("/proc/sys/fs/aio-nr");
+		long[] limit = Native.getrlimit(7); // RLIMIT_NOFILE
+		// loading a class takes a descriptor (its jar): load what building a loop needs while there are some
+		AioResources.builder("warm-up").backend(backend).rings(1).ringEntries(64).build().disposeLater().block(TIMEOUT);
+		// io_uring: no descriptor for the ring, then one for the ring and none for the eventfd; kernel AIO: none
+		for (int room = 0; room <= (backend == AioBackend.IO_URING ? 1 : 0); room++) {
+			long contextsBefore = Long.parseLong(SysFiles.read(aioNr));
+			java.util.Map<String, String> before = TestFiles.openDescriptors();
+			setNofile(lowestFreeDescriptor(before) + room, limit[1]);
+			Throwable failure = null;
+			try {
+				AioResources.builder("no-fds").backend(backend).rings(1).ringEntries(64).build().disposeLater()
+						.block(TIMEOUT);
+			}
+			catch (RuntimeException e) {
+				failure = e;
+			}
+			finally {
+				setNofile(limit[0], limit[1]);
+			}
+			assertTrue(failure != null, "building a loop with no descriptor to spare must fail (room " + room + ")");
+			assertEquals(contextsBefore, Long.parseLong(SysFiles.read(aioNr)), "kernel AIO context left behind");
+			java.util.Map<String, String> leaked = new java.util.TreeMap<>(TestFiles.openDescriptors());
+			leaked.keySet().removeAll(before.keySet());
+			assertTrue(leaked.isEmpty(), "descriptors left behind: " + leaked + " after " + failure);
+		}
+	}
+
+	/** The number the next descriptor gets; RLIMIT_NOFILE bounds numbers, so a limit there leaves none to spare. */
+	private static int lowestFreeDescriptor(java.util.Map<String, String> open) {
+		int fd = 0;
+		// the listing's own descriptor was the lowest free one while it was open
+		while (open.containsKey(String.valueOf(fd)) && !open.get(String.valueOf(fd)).startsWith("/proc/")) {
+			fd++;
+		}
+		return fd;
+	}
+
 	private static void setNofile(long soft, long hard) {
 		long buf = Native.allocate(16);
 		try {

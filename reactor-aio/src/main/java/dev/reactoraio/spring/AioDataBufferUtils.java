@@ -10,6 +10,7 @@ import java.util.Set;
 import dev.reactoraio.AioResources;
 import dev.reactoraio.AsyncFile;
 import dev.reactoraio.BufferProvider;
+import dev.reactoraio.internal.flow.AsyncFiles;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.springframework.core.io.Resource;
@@ -161,7 +162,9 @@ public abstract class AioDataBufferUtils {
 	 * Writes a stream of {@link DataBuffer}s to a file, like
 	 * {@link DataBufferUtils#write(Publisher, Path, OpenOption...)}: without options the file is created
 	 * or truncated ({@code CREATE, TRUNCATE_EXISTING, WRITE}); {@code READ} is not allowed. Unlike
-	 * {@code AsynchronousFileChannel}, {@code APPEND} works: the buffers go after the file's current end.
+	 * {@code AsynchronousFileChannel}, {@code APPEND} works: the file is opened with the kernel's
+	 * {@code O_APPEND} and each buffer goes to the end as it is written, one at a time, so that concurrent
+	 * appenders (threads or processes) never overwrite each other.
 	 * The file is closed before the Mono completes. Uses {@link AioResources#global()}.
 	 * <p>
 	 * <b>Release support.</b> Every buffer of {@code source} is released, once written, on error and on
@@ -203,8 +206,9 @@ public abstract class AioDataBufferUtils {
 	/**
 	 * Writes a stream of {@link DataBuffer}s to an open file from {@code position}, like
 	 * {@link DataBufferUtils#write(Publisher, java.nio.channels.AsynchronousFileChannel, long)}: each buffer
-	 * is emitted once its bytes are written, in order. A few buffers are written at once (their ranges
-	 * are disjoint); upstream is asked for more only as they are emitted. The file is not closed.
+	 * is emitted once its bytes are written, in order. Up to four buffers are written at once (their ranges
+	 * are disjoint), but never more than downstream has requested: after {@code take(n)} or a cancel, no
+	 * byte of a buffer that was not emitted is in the file. The file is not closed.
 	 * <p>
 	 * <b>Release support.</b> Buffers are <em>not</em> released: each one received from {@code source} is
 	 * emitted, and the subscriber releases it (e.g. {@code .map(DataBufferUtils::release)}). After a
@@ -289,11 +293,10 @@ public abstract class AioDataBufferUtils {
 
 	private static Mono<Void> writeChecked(Publisher<DataBuffer> source, Path destination, Set<OpenOption> options,
 			AioResources resources) {
-		Set<OpenOption> openOptions = new HashSet<>(options);
-		boolean append = openOptions.remove(StandardOpenOption.APPEND);
-		return Mono.usingWhen(AsyncFile.open(destination, openOptions, resources),
-						file -> (append ? file.size() : Mono.just(0L))
-								.flatMapMany(start -> write(source, file, start))
+		// APPEND is the kernel's O_APPEND: each write goes to the end, so one at a time, in order
+		int window = options.contains(StandardOpenOption.APPEND) ? 1 : WRITE_WINDOW;
+		return Mono.usingWhen(AsyncFiles.open(destination, options, resources, true),
+						file -> new FluxWriteDataBuffers(source, file, 0, window)
 								.map(DataBufferUtils::release)
 								.then(),
 						AsyncFile::close, (file, error) -> file.close(), AsyncFile::close)

@@ -1,7 +1,6 @@
 package dev.reactoraio.spring;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -127,7 +126,7 @@ public final class AioFileHandler {
 		Flux<DataBuffer> body = limited(request.body(BodyExtractors.toDataBuffers()), maxBytes);
 		return blocking(() -> prepare(file))
 				.flatMap(existed -> Mono.usingWhen(Mono.just(temp),
-						t -> store(body, t).then(blocking(() -> replace(t, file))),
+						t -> store(body, t).then(blocking(() -> replace(t, file))).then(syncDirectory(file)),
 						t -> Mono.empty(), (t, error) -> delete(t), this::delete)
 						.then(existed
 								? ServerResponse.noContent().build()
@@ -142,10 +141,13 @@ public final class AioFileHandler {
 				null, context.serverRequest().orElseThrow(), response, Map.of());
 	}
 
+	private AioResources loops() {
+		return resources != null ? resources : AioResources.global();
+	}
+
 	private Mono<Void> store(Flux<DataBuffer> body, Path temp) {
-		AioResources loops = resources != null ? resources : AioResources.global();
 		return Mono.usingWhen(
-				AsyncFile.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), loops),
+				AsyncFile.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), loops()),
 				file -> AioDataBufferUtils.write(body, file, 0)
 						.map(DataBufferUtils::release)
 						.then(file.force(true)),
@@ -162,13 +164,17 @@ public final class AioFileHandler {
 		return Files.exists(file);
 	}
 
-	/** Renames the complete file over the target, then syncs the directory so the rename is durable too. */
+	/** Renames the complete file over the target. */
 	private static boolean replace(Path temp, Path file) throws IOException {
 		Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-		try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-			directory.force(true);
-		}
 		return true;
+	}
+
+	/** Syncs the directory of {@code file}, so that its rename is durable too. */
+	private Mono<Void> syncDirectory(Path file) {
+		return Mono.usingWhen(AsyncFile.open(file.toAbsolutePath().getParent(), Set.of(StandardOpenOption.READ), loops()),
+				directory -> directory.force(true), AsyncFile::close, (directory, error) -> directory.close(),
+				AsyncFile::close);
 	}
 
 	private Mono<Void> delete(Path temp) {

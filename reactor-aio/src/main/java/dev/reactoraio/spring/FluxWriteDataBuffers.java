@@ -23,8 +23,11 @@ import reactor.util.context.Context;
  * once its bytes are written, in upstream order.
  * <p>
  * <b>Backpressure.</b> At most {@code window} buffers are held at once (being written, or written and
- * waiting for downstream demand); upstream is asked for a buffer only when one of them leaves. Writes of
- * different buffers cover disjoint ranges, so they may be in flight together.
+ * waiting for downstream demand), and never more than downstream has requested and not yet received:
+ * a buffer is only taken from upstream, and so only written, for a demand it can fulfil, so that after
+ * {@code take(n)} or a cancel the file holds no bytes of buffers that were never emitted. Writes of
+ * different buffers cover disjoint ranges, so they may be in flight together (with unbounded demand,
+ * {@code window} of them).
  * <p>
  * <b>Errors.</b> A write error or an upstream error stops taking new buffers (upstream is cancelled on a
  * write error); the buffers already taken are still emitted in order once their writes have settled, the
@@ -226,7 +229,7 @@ final class FluxWriteDataBuffers extends Flux<DataBuffer> {
 			if (s == null || upstreamDone || upstreamCancelled) {
 				return;
 			}
-			long credit = window - (requestedUpstream - removed);
+			long credit = Math.min(window, requested) - (requestedUpstream - removed);
 			if (credit > 0) {
 				requestedUpstream += credit;
 				s.request(credit);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonWritableChannelException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -311,7 +312,12 @@ class AioDataBufferUtilsTest {
 		BaseSubscriber<DataBuffer> idle = new BaseSubscriber<>() {
 			@Override
 			protected void hookOnSubscribe(Subscription subscription) {
-				// written buffers wait for demand that never comes
+				subscription.request(2); // then no more demand: nothing else may be written
+			}
+
+			@Override
+			protected void hookOnNext(DataBuffer buffer) {
+				DataBufferUtils.release(buffer);
 			}
 		};
 		try {
@@ -319,13 +325,62 @@ class AioDataBufferUtilsTest {
 					.doOnDiscard(DataBuffer.class, DataBufferUtils::release)
 					.subscribe(idle);
 			sleep(200);
-			assertEquals(AioDataBufferUtils.WRITE_WINDOW, asked.get(), "upstream is asked for the window, no more");
+			assertEquals(2, asked.get(), "upstream is asked for what downstream asked, no more");
 			idle.dispose();
+			assertEquals(2000, open.size().block(TIMEOUT), "the file holds the emitted buffers only");
 			assertNoLeak(factory);
 		}
 		finally {
 			open.close().block(TIMEOUT);
 		}
+	}
+
+	/** Spring's writeAsynchronousFileChannelCanceled: one buffer requested, then cancel: the file holds it only. */
+	@ParameterizedTest
+	@MethodSource(FACTORIES)
+	void aWriteCancelledAfterOneBufferLeavesOnlyThatBuffer(DataBufferFactory factory) throws IOException {
+		Path path = dir.resolve("canceled.txt");
+		AsyncFile open = AsyncFile.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE).block(TIMEOUT);
+		try {
+			Flux<DataBuffer> source = Flux.just("foo", "bar")
+					.map(text -> factory.allocateBuffer(3).write(text.getBytes(StandardCharsets.UTF_8)));
+			StepVerifier.create(AioDataBufferUtils.write(source, open, 0)
+							.doOnDiscard(DataBuffer.class, DataBufferUtils::release), 1)
+					.consumeNextWith(DataBufferUtils::release)
+					.thenCancel()
+					.verify(TIMEOUT);
+		}
+		finally {
+			open.close().block(TIMEOUT);
+		}
+		assertEquals("foo", Files.readString(path));
+		assertNoLeak(factory);
+	}
+
+	/** APPEND through O_APPEND: sixteen concurrent appenders, and every byte of each is in the file. */
+	@Test
+	void concurrentAppendsNeverOverwriteEachOther() throws IOException {
+		DataBufferFactory factory = BufferFactories.pooled(true);
+		Path path = Files.createFile(dir.resolve("log.txt"));
+		Flux.range(0, 16)
+				.flatMap(w -> AioDataBufferUtils.write(Flux.range(0, 10).map(i -> {
+					DataBuffer buffer = factory.allocateBuffer(100);
+					for (int b = 0; b < 100; b++) {
+						buffer.write((byte) ('a' + w));
+					}
+					return buffer;
+				}), path, StandardOpenOption.APPEND).subscribeOn(reactor.core.scheduler.Schedulers.parallel()))
+				.blockLast(TIMEOUT);
+		byte[] bytes = Files.readAllBytes(path);
+		assertEquals(16_000, bytes.length, "an appender overwrote another's bytes");
+		int[] perWriter = new int[16];
+		for (byte b : bytes) {
+			perWriter[b - 'a']++;
+		}
+		for (int count : perWriter) {
+			assertEquals(1000, count);
+		}
+		assertNoLeak(factory);
 	}
 
 	@Test

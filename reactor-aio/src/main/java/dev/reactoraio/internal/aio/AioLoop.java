@@ -57,30 +57,35 @@ public final class AioLoop extends NativeLoop {
 
 	@Override
 	protected int init() {
-		ctxp = Native.allocate(8);
-		int nr = requestedEvents;
-		while (true) {
-			Native.putLong(ctxp, 0);
-			int r = Native.ioSetup(nr, ctxp);
-			if (r >= 0) {
-				break;
+		try {
+			ctxp = Native.allocate(8);
+			int nr = requestedEvents;
+			while (true) {
+				Native.putLong(ctxp, 0);
+				int r = Native.ioSetup(nr, ctxp);
+				if (r >= 0) {
+					break;
+				}
+				if (-r == Errno.EAGAIN && nr > 8) {
+					nr /= 2;
+					continue;
+				}
+				throw new IllegalStateException(AioProbe.explainSetupFailure(-r));
 			}
-			if (-r == Errno.EAGAIN && nr > 8) {
-				nr /= 2;
-				continue;
-			}
-			Native.free(ctxp);
-			throw new IllegalStateException(AioProbe.explainSetupFailure(-r));
+			context = Native.getLong(ctxp);
+			capacityEvents = nr;
+			iocbs = Native.allocate((long) Iocb.SIZE * nr);
+			pointers = Native.allocate(8L * nr);
+			eventBuffer = Native.allocate((long) Iocb.EVENT_SIZE * nr);
+			zeroTimeout = Native.allocate(16);
+			counter = Native.allocate(8);
+			wakeup = new WakeupFd();
+			return nr;
 		}
-		context = Native.getLong(ctxp);
-		capacityEvents = nr;
-		iocbs = Native.allocate((long) Iocb.SIZE * nr);
-		pointers = Native.allocate(8L * nr);
-		eventBuffer = Native.allocate((long) Iocb.EVENT_SIZE * nr);
-		zeroTimeout = Native.allocate(16);
-		counter = Native.allocate(8);
-		wakeup = new WakeupFd();
-		return nr;
+		catch (RuntimeException | Error e) {
+			destroy(); // a half-made engine (eventfd refused with EMFILE, say) leaves nothing behind
+			throw e;
+		}
 	}
 
 	@Override
@@ -244,16 +249,21 @@ public final class AioLoop extends NativeLoop {
 
 	@Override
 	protected void destroy() {
-		int r = Native.ioDestroy(context);
-		if (r < 0) {
-			log.warn("{}: {}", name, new AioIOException(-r, "io_destroy", "").getMessage());
+		if (context != 0) {
+			int r = Native.ioDestroy(context);
+			if (r < 0) {
+				log.warn("{}: {}", name, new AioIOException(-r, "io_destroy", "").getMessage());
+			}
+			context = 0;
 		}
-		wakeup.close();
-		Native.free(iocbs);
-		Native.free(pointers);
-		Native.free(eventBuffer);
-		Native.free(zeroTimeout);
-		Native.free(counter);
-		Native.free(ctxp);
+		if (wakeup != null) {
+			wakeup.close();
+		}
+		for (long memory : new long[] {iocbs, pointers, eventBuffer, zeroTimeout, counter, ctxp}) {
+			if (memory != 0) {
+				Native.free(memory);
+			}
+		}
+		iocbs = pointers = eventBuffer = zeroTimeout = counter = ctxp = 0;
 	}
 }

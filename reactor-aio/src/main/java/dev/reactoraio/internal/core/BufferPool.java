@@ -14,8 +14,11 @@ import dev.reactoraio.internal.jnr.Native;
  * needs no synchronisation. Page alignment satisfies every O_DIRECT alignment up to 4 KiB; a file that
  * needs more gets an unpooled buffer of its own alignment.
  * <p>
- * A buffer handed to the kernel is held by its {@link IoRequest} until the completion arrives; only then
- * is it {@linkplain #release released} back here.
+ * <b>Ownership.</b> A buffer is reference-counted: {@link #acquire} hands out one reference,
+ * {@link IoRequest#use} moves it into a request (and {@link Pooled#retain} adds one for a second request
+ * of the same memory), and the loop drops a request's reference only after the request's completion ran.
+ * The memory goes back to the pool when the last reference is gone, so a buffer the kernel may still
+ * touch is never handed out again. Releasing more references than were taken is a bug and throws.
  */
 public final class BufferPool {
 
@@ -55,19 +58,25 @@ public final class BufferPool {
 		else {
 			buffer = new Pooled(allocateAligned(size, Math.max(alignment, PAGE)), -1);
 		}
-		buffer.released = false;
+		buffer.refs = 1;
 		buffer.buffer.clear().limit(size);
 		outstanding++;
 		outstandingBytes += buffer.buffer.capacity();
 		return buffer;
 	}
 
-	/** Returns a buffer the kernel no longer owns. Releasing twice is a no-op. */
+	/**
+	 * Drops one reference; the memory returns to the pool with the last one.
+	 *
+	 * @throws IllegalStateException when the buffer has no reference left (released twice)
+	 */
 	public void release(Pooled buffer) {
-		if (buffer.released) {
+		if (buffer.refs <= 0) {
+			throw new IllegalStateException("pooled buffer released twice");
+		}
+		if (--buffer.refs > 0) {
 			return;
 		}
-		buffer.released = true;
 		outstanding--;
 		int capacity = buffer.buffer.capacity();
 		outstandingBytes -= capacity;
@@ -120,12 +129,18 @@ public final class BufferPool {
 		public final ByteBuffer buffer;
 		public final long address;
 		final int shift;
-		boolean released;
+		/** References held (loop-confined): the acquirer's, and one per request that uses the memory. */
+		int refs;
 
 		Pooled(ByteBuffer buffer, int shift) {
 			this.buffer = buffer;
 			this.address = Native.loadFailure() == null ? Native.address(buffer) : 0;
 			this.shift = shift;
+		}
+
+		/** Adds a reference, for a second request of the same memory (loop thread). */
+		public void retain() {
+			refs++;
 		}
 	}
 }

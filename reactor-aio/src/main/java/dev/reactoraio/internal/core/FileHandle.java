@@ -12,6 +12,13 @@ import org.jspecify.annotations.Nullable;
  * An open file as its loop sees it: the descriptors (in an engine-specific subclass), what it was
  * opened for, the O_DIRECT alignment, and the loop-confined bookkeeping that makes {@code close}
  * and {@code force} safe: how many requests are outstanding, and which writes are still in flight.
+ * <p>
+ * <b>Lifecycle.</b> open → closing → closed. {@link IoLoop#submit} admits a request of this file only
+ * while it is open, and counts it here until the request has <em>settled</em>: completed, and its
+ * completion (with whatever that issued) ran. Closing starts with {@link #beginClose}: from then on
+ * nothing is admitted, and the descriptors are closed once the last admitted request has settled. So
+ * no request, and no continuation of one, can reach a descriptor number after close(2) gave it back
+ * to the process, where another thread's file or pipe may already have it.
  */
 public abstract class FileHandle {
 
@@ -20,7 +27,8 @@ public abstract class FileHandle {
 	public final boolean readable;
 	public final boolean writable;
 	public final boolean direct;
-	public final boolean deleteOnClose;
+	/** Opened with O_APPEND (whole-file writers only): writes go to the end, whatever position they name. */
+	public final boolean append;
 	/** Required alignment of memory addresses for O_DIRECT transfers (1 when not direct). */
 	public int memoryAlignment = 1;
 	/** Required alignment of file offsets and lengths for O_DIRECT transfers (1 when not direct). */
@@ -45,18 +53,20 @@ public abstract class FileHandle {
 	private final ArrayDeque<IoRequest> writes = new ArrayDeque<>();
 	private final ArrayDeque<Barrier> barriers = new ArrayDeque<>();
 	private final List<Abortable> streams = new ArrayList<>(2);
+	private final ArrayDeque<Consumer<Runnable>> inTurn = new ArrayDeque<>();
+	private boolean turnTaken;
 	private final List<Consumer<@Nullable Throwable>> closeListeners = new ArrayList<>(1);
 	private boolean closed;
 	private @Nullable Throwable closeError;
 
 	protected FileHandle(Path path, IoLoop loop, boolean readable, boolean writable, boolean direct,
-			boolean deleteOnClose) {
+			boolean append) {
 		this.path = path;
 		this.loop = loop;
 		this.readable = readable;
 		this.writable = writable;
 		this.direct = direct;
-		this.deleteOnClose = deleteOnClose;
+		this.append = append;
 	}
 
 	public final boolean isOpen() {
@@ -137,7 +147,7 @@ public abstract class FileHandle {
 
 	/** Loop thread: the size seen by statx at open. */
 	public final void noteSize(long size) {
-		sizeHint = size;
+		sizeHint = append ? -1 : size;
 	}
 
 	/** Loop thread: see {@link #sizeHint}; {@code Long.MAX_VALUE} when unknown. */
@@ -152,9 +162,9 @@ public abstract class FileHandle {
 		}
 	}
 
+	/** Loop thread, before the request's completion runs: sizes and write barriers. */
 	final void completed(IoRequest request, long result) {
-		outstanding--;
-		if (request.op == IoRequest.WRITE && result > 0 && sizeHint >= 0) {
+		if (request.op == IoRequest.WRITE && result > 0 && sizeHint >= 0 && !append) {
 			sizeHint = Math.max(sizeHint, request.offset + result);
 		}
 		if (request.op == IoRequest.WRITE) {
@@ -164,6 +174,11 @@ public abstract class FileHandle {
 			}
 			runBarriers();
 		}
+	}
+
+	/** Loop thread, after the request's completion ran: the request no longer holds the descriptors. */
+	final void settled() {
+		outstanding--;
 		if (outstanding == 0 && closing) {
 			runDrained();
 		}
@@ -179,6 +194,41 @@ public abstract class FileHandle {
 		}
 		else {
 			barriers.add(new Barrier(writeSeq, action));
+		}
+	}
+
+	/**
+	 * Loop thread. Runs {@code task} once the tasks given before have finished, one at a time; the task
+	 * calls the {@code Runnable} it receives when it is done (exactly once, whatever the outcome). For
+	 * operations made of steps that must not interleave with another of their kind: two truncates each
+	 * compare the size they see with their own, and the smaller one running first would let the larger
+	 * one grow the file back.
+	 */
+	public final void oneAtATime(Consumer<Runnable> task) {
+		inTurn.add(task);
+		if (!turnTaken) {
+			nextInTurn();
+		}
+	}
+
+	private void nextInTurn() {
+		Consumer<Runnable> task = inTurn.poll();
+		turnTaken = task != null;
+		if (task != null) {
+			boolean[] finished = new boolean[1];
+			Runnable done = () -> {
+				if (!finished[0]) {
+					finished[0] = true;
+					nextInTurn();
+				}
+			};
+			try {
+				task.accept(done);
+			}
+			catch (RuntimeException | Error e) {
+				done.run(); // the task never got going: the next one must not wait for it
+				throw e;
+			}
 		}
 	}
 

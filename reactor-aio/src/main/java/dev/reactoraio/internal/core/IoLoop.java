@@ -190,10 +190,21 @@ public abstract class IoLoop implements Executor {
 	/**
 	 * Loop thread. Issues {@code request} now if the loop has room, otherwise queues it behind those
 	 * already waiting. Never fails for lack of room.
+	 * <p>
+	 * <b>The admission gate.</b> This is the only way a request of a file reaches an engine. Once the file
+	 * started closing, a request is refused here: its completion runs at once with
+	 * {@code AsynchronousCloseException}, whoever issues it (a subscriber, or a continuation: the next
+	 * chunks of a stream, truncate after its size query, force after earlier writes). A request admitted
+	 * before stays counted by the file until its completion (and whatever that completion issued) ran, and
+	 * only then may the file's descriptors be closed; see {@link FileHandle}.
 	 */
 	public final void submit(IoRequest request) {
 		FileHandle file = request.file;
 		if (file != null) {
+			if (file.isClosing()) {
+				refuse(request);
+				return;
+			}
 			file.issued(request);
 		}
 		submitted++;
@@ -203,6 +214,12 @@ public abstract class IoLoop implements Executor {
 		else {
 			waiting.add(request);
 		}
+	}
+
+	/** Completes a request of a closing file without issuing it. */
+	private void refuse(IoRequest request) {
+		request.failure = new AsynchronousCloseException();
+		deliver(request, -Errno.EBADF);
 	}
 
 	/** Loop thread. The request will complete (with {@code -ECANCELED} if it never started). */
@@ -217,7 +234,12 @@ public abstract class IoLoop implements Executor {
 	}
 
 	private void start(IoRequest request) {
-		if (request.cancelled || terminated) {
+		FileHandle file = request.file;
+		if (request.cancelled || terminated || file != null && file.isClosing()) {
+			if (!request.cancelled && !terminated) {
+				// admitted before close began, still waiting for room: close wins, the descriptor is not used
+				request.failure = new AsynchronousCloseException();
+			}
 			finish(request, -Errno.ECANCELED);
 			return;
 		}
@@ -266,6 +288,11 @@ public abstract class IoLoop implements Executor {
 		}
 	}
 
+	/**
+	 * The end of an admitted request: the file's bookkeeping (write barriers), the completion, then the
+	 * file learns the request has settled. In that order, so that whatever the completion issues is
+	 * admitted (or refused) before a closing file can see itself drained and close its descriptors.
+	 */
 	private void finish(IoRequest request, long result) {
 		completed++;
 		if (result < 0) {
@@ -278,6 +305,14 @@ public abstract class IoLoop implements Executor {
 		if (file != null) {
 			file.completed(request, result);
 		}
+		deliver(request, result);
+		if (file != null) {
+			file.settled();
+		}
+	}
+
+	/** Runs the completion, then returns the request's pooled memory: the kernel is done with it. */
+	private void deliver(IoRequest request, long result) {
 		try {
 			request.completion.onComplete(request, result);
 		}
@@ -291,6 +326,13 @@ public abstract class IoLoop implements Executor {
 				catch (Throwable t2) {
 					log.error(name + ": failing " + request + " threw", t2);
 				}
+			}
+		}
+		finally {
+			BufferPool.Pooled memory = request.pooled;
+			if (memory != null) {
+				request.pooled = null;
+				buffers.release(memory);
 			}
 		}
 	}
@@ -342,11 +384,13 @@ public abstract class IoLoop implements Executor {
 	/** Loop thread: a file was opened on this loop. */
 	public final void register(FileHandle file) {
 		files.add(file);
+		stats.openFiles = files.size();
 	}
 
-	/** Loop thread: a file's descriptors were closed. */
+	/** Loop thread: a file's descriptors were closed (counted at once: close's subscribers may look). */
 	public final void unregister(FileHandle file) {
 		files.remove(file);
+		stats.openFiles = files.size();
 	}
 
 	/** Closes the engine after closing every file still open; completes when the thread has ended. */
@@ -409,20 +453,8 @@ public abstract class IoLoop implements Executor {
 		try {
 			while (!(shuttingDown && inFlight == 0 && outsideWork == 0 && waiting.isEmpty() && files.isEmpty()
 					&& tasks.isEmpty())) {
-				runTasks();
-				publishStats();
-				boolean mayBlock = false;
-				if (tasks.isEmpty()) {
-					STATE.set(this, SLEEPING);
-					mayBlock = tasks.isEmpty();
-				}
-				runIo(mayBlock && !(shuttingDown && inFlight == 0 && outsideWork == 0 && files.isEmpty()));
-				state = AWAKE;
-				publishStats();
+				turn();
 			}
-		}
-		catch (Throwable t) {
-			log.error(name + ": loop failed", t);
 		}
 		finally {
 			try {
@@ -435,6 +467,33 @@ public abstract class IoLoop implements Executor {
 				// whatever waits for the end (disposeLater's subscribers) must not run on this NonBlocking thread
 				java.util.concurrent.ForkJoinPool.commonPool().execute(() -> terminatedFuture.complete(null));
 			}
+		}
+	}
+
+	/**
+	 * One turn: tasks, then the engine. The loop outlives anything thrown here (an OutOfMemoryError while
+	 * reaping, say): the kernel still owns the buffers of every request in flight, so the loop must stay
+	 * to reap them and fail or complete their subscribers. A subscriber that interrupts the thread a
+	 * signal arrived on must not make the loop spin: the flag is cleared every turn.
+	 */
+	private void turn() {
+		try {
+			Thread.interrupted();
+			runTasks();
+			publishStats();
+			boolean mayBlock = false;
+			if (tasks.isEmpty()) {
+				STATE.set(this, SLEEPING);
+				mayBlock = tasks.isEmpty();
+			}
+			runIo(mayBlock && !(shuttingDown && inFlight == 0 && outsideWork == 0 && files.isEmpty()));
+			state = AWAKE;
+			publishStats();
+		}
+		catch (Throwable t) {
+			state = AWAKE;
+			log.error(name + ": loop turn failed", t);
+			java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
 		}
 	}
 

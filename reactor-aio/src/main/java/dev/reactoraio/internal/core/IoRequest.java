@@ -8,10 +8,11 @@ import org.jspecify.annotations.Nullable;
  * One operation handed to an {@link IoLoop}. The fields describe it in engine-neutral terms; each
  * engine turns them into an SQE, an iocb or a FileChannel call.
  * <p>
- * <b>Ownership.</b> {@link #memory} and {@link #attachment} are referenced from here until the
- * completion is delivered, and the loop keeps every request it issued reachable until then. That is
- * what keeps a buffer alive (and out of the hands of the GC or a pool) while the kernel may still
- * write into it.
+ * <b>Ownership.</b> {@link #memory} is referenced from here until the completion is delivered, and
+ * the loop keeps every request it issued reachable until then: that keeps a buffer alive (and out of the
+ * hands of the GC) while the kernel may still write into it. Pooled memory the request {@linkplain #use
+ * uses} goes back to the pool only after the completion ran, whichever way the request ended (completed,
+ * cancelled, refused because its file was closing), so no completion can return it early.
  */
 public final class IoRequest {
 
@@ -46,8 +47,14 @@ public final class IoRequest {
 	public long offset;
 	public long offset2;
 	public int flags;
-	/** Anything else that must stay alive while the kernel owns this request. */
-	public @Nullable Object attachment;
+	/** The pooled memory {@link #memory} lives in; the loop drops this reference after the completion. */
+	BufferPool.@Nullable Pooled pooled;
+	/**
+	 * A bounced read: where the bytes asked for go (position to limit, copied only when the issuer takes
+	 * the result, see {@code Transfers.deliver}), and how many bytes of {@link #memory} precede them.
+	 */
+	public @Nullable ByteBuffer copyTo;
+	public int copySkip;
 	public final IoCompletion completion;
 	/**
 	 * Told when {@link #completion} itself throws (an error of the code handling the result, not of the
@@ -82,6 +89,24 @@ public final class IoRequest {
 		r.length = memory.remaining();
 		r.offset = position;
 		return r;
+	}
+
+	/** Reads or writes {@code buffer}'s memory, taking over the caller's reference to it. */
+	public IoRequest use(BufferPool.Pooled buffer) {
+		pooled = buffer;
+		memory = buffer.buffer;
+		address = buffer.address;
+		return this;
+	}
+
+	/**
+	 * Holds a reference to {@code buffer}, the pooled buffer {@link #memory} is a slice of (a staging buffer
+	 * several writes share); the loop drops it after the completion, as for {@link #use}.
+	 */
+	public IoRequest keep(BufferPool.Pooled buffer) {
+		buffer.retain();
+		pooled = buffer;
+		return this;
 	}
 
 	public boolean isCancelled() {

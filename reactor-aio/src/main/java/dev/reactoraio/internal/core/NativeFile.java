@@ -21,7 +21,7 @@ public final class NativeFile extends FileHandle {
 	public int nowaitRefusals;
 
 	NativeFile(Path path, IoLoop loop, OpenSpec spec, int fd, int bufferedFd) {
-		super(path, loop, spec.read, spec.write, spec.direct, spec.deleteOnClose);
+		super(path, loop, spec.read, spec.write, spec.direct, spec.append);
 		this.fd = fd;
 		this.bufferedFd = bufferedFd;
 	}

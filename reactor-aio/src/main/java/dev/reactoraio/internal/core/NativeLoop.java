@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -16,9 +17,10 @@ import org.jspecify.annotations.Nullable;
  * operation the engine cannot queue runs as a blocking system call on the {@link BlockingPool}.
  * <p>
  * Opening is a chain of requests, so that each step goes to the ring when the kernel supports it:
- * open (twice for O_DIRECT: the direct descriptor and its page-cache companion), then statx for the
- * type and the O_DIRECT alignment, then, on kernels without {@code STATX_DIOALIGN}, the device's
- * logical block size from sysfs on the blocking pool.
+ * open (twice for O_DIRECT: the direct descriptor and its page-cache companion), unlink for
+ * DELETE_ON_CLOSE (right after opening, as the JDK does), then statx for the size and the O_DIRECT
+ * alignment, then, on kernels without {@code STATX_DIOALIGN}, the device's logical block size from
+ * sysfs on the blocking pool.
  */
 public abstract class NativeLoop extends IoLoop {
 
@@ -41,7 +43,7 @@ public abstract class NativeLoop extends IoLoop {
 				callback.opened(null, error);
 			}
 			else if (!spec.direct) {
-				inspect(spec, new NativeFile(spec.path, this, spec, fd, fd), callback);
+				unlinkIfAsked(spec, () -> inspect(spec, new NativeFile(spec.path, this, spec, fd, fd), callback));
 			}
 			else {
 				openat(spec, spec.bufferedCompanionFlags(), (bufferedFd, error2) -> {
@@ -50,11 +52,27 @@ public abstract class NativeLoop extends IoLoop {
 						callback.opened(null, error2);
 					}
 					else {
-						inspect(spec, new NativeFile(spec.path, this, spec, fd, bufferedFd), callback);
+						unlinkIfAsked(spec,
+								() -> inspect(spec, new NativeFile(spec.path, this, spec, fd, bufferedFd), callback));
 					}
 				});
 			}
 		});
+	}
+
+	/**
+	 * DELETE_ON_CLOSE: the name goes as soon as the file is open, as the JDK does on Unix, so that the file
+	 * disappears with its last descriptor even if the process dies before close. As the JDK, a failure to
+	 * unlink is ignored; unlinking at close instead could remove another file created at that path since.
+	 */
+	private void unlinkIfAsked(OpenSpec spec, Runnable then) {
+		if (!spec.deleteOnClose) {
+			then.run();
+			return;
+		}
+		IoRequest unlink = new IoRequest(IoRequest.UNLINK, null, (r, result) -> then.run()).use(pathBuffer(spec.absolutePath));
+		unlink.onCompletionFailure = t -> then.run();
+		submit(unlink);
 	}
 
 	private interface FdCallback {
@@ -62,9 +80,7 @@ public abstract class NativeLoop extends IoLoop {
 	}
 
 	private void openat(OpenSpec spec, int flags, FdCallback callback) {
-		BufferPool.Pooled path = pathBuffer(spec.absolutePath);
 		IoRequest open = new IoRequest(IoRequest.OPEN, null, (request, result) -> {
-			buffers.release(path);
 			if (result >= 0) {
 				callback.done((int) result, null);
 			}
@@ -73,26 +89,19 @@ public abstract class NativeLoop extends IoLoop {
 				callback.done(-1, explainOpenFailure(spec, errno, flags));
 			}
 		});
-		lend(open, path);
+		open.use(pathBuffer(spec.absolutePath));
 		open.offset = flags;
 		open.length = 0666;
 		open.onCompletionFailure = t -> callback.done(-1, t);
 		submit(open);
 	}
 
-	/** A NUL-terminated path in a pooled native buffer (released by the request's completion). */
+	/** A NUL-terminated path in a pooled native buffer, for the request that will use it. */
 	private BufferPool.Pooled pathBuffer(String path) {
 		byte[] bytes = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 		BufferPool.Pooled buffer = buffers.acquire(bytes.length + 1, 1);
 		buffer.buffer.put(0, bytes).put(bytes.length, (byte) 0);
 		return buffer;
-	}
-
-	/** The request's memory is {@code pooled} (released by the request's completion). */
-	private static void lend(IoRequest request, BufferPool.Pooled pooled) {
-		request.memory = pooled.buffer;
-		request.address = pooled.address;
-		request.attachment = pooled;
 	}
 
 	private static IOException explainOpenFailure(OpenSpec spec, int errno, int flags) {
@@ -109,11 +118,9 @@ public abstract class NativeLoop extends IoLoop {
 				abandon(file, callback, error);
 				return;
 			}
-			if (statx.isDirectory()) {
-				abandon(file, callback, new FileSystemException(spec.path.toString(), null, "Is a directory"));
-				return;
-			}
-			file.noteSize(statx.size);
+			// a directory opens for reading, as with FileChannel: force(true) on it makes a rename durable,
+			// and reads fail with EISDIR
+			file.noteSize(statx.isDirectory() ? 0 : statx.size);
 			if (!file.direct) {
 				opened(file, callback);
 			}
@@ -139,7 +146,8 @@ public abstract class NativeLoop extends IoLoop {
 		BufferPool.Pooled buffer = buffers.acquire(Statx.SIZE, 8);
 		int r = Native.statx(file.fd, emptyPath(), Native.AT_EMPTY_PATH | Native.AT_STATX_DONT_SYNC, Statx.MASK,
 				buffer.address);
-		Statx statx = parseAndRelease(buffer, r);
+		Statx statx = r < 0 ? null : new Statx(buffer.buffer);
+		buffers.release(buffer);
 		if (statx == null) {
 			callback.accept(null, IoErrors.forPath(-r, file.path));
 		}
@@ -148,26 +156,17 @@ public abstract class NativeLoop extends IoLoop {
 		}
 	}
 
-	/** The struct statx filled in {@code buffer} (null when {@code result} is an error); the buffer goes back to the pool. */
-	private @Nullable Statx parseAndRelease(BufferPool.Pooled buffer, long result) {
-		Statx statx = result < 0 ? null : new Statx(buffer.buffer);
-		buffers.release(buffer);
-		return statx;
-	}
-
 	/** Loop thread: statx of an open file; the callback gets the parsed struct or the error. */
 	public final void statx(FileHandle file, java.util.function.BiConsumer<@Nullable Statx, @Nullable Throwable> callback) {
-		BufferPool.Pooled buffer = buffers.acquire(Statx.SIZE, 8);
 		IoRequest request = new IoRequest(IoRequest.STATX, file, (r, result) -> {
-			Statx statx = parseAndRelease(buffer, result);
-			if (statx == null) {
+			if (result < 0) {
 				callback.accept(null, IoErrors.of(r, result));
 			}
 			else {
-				callback.accept(statx, null);
+				callback.accept(new Statx(Objects.requireNonNull(r.memory)), null);
 			}
 		});
-		lend(request, buffer);
+		request.use(buffers.acquire(Statx.SIZE, 8));
 		request.length = Statx.MASK;
 		request.onCompletionFailure = t -> callback.accept(null, t);
 		submit(request);
@@ -253,23 +252,6 @@ public abstract class NativeLoop extends IoLoop {
 	protected final void closeDescriptors(FileHandle handle) {
 		NativeFile file = (NativeFile) handle;
 		AtomicReference<@Nullable Throwable> firstError = new AtomicReference<>();
-		Runnable finish = () -> {
-			if (file.deleteOnClose) {
-				BufferPool.Pooled path = pathBuffer(file.path.toAbsolutePath().toString());
-				IoRequest unlink = new IoRequest(IoRequest.UNLINK, null, (r, result) -> {
-					buffers.release(path);
-					if (result < 0 && result != -Errno.ENOENT && firstError.get() == null) {
-						firstError.set(IoErrors.forPath((int) -result, file.path));
-					}
-					file.closed(firstError.get());
-				});
-				lend(unlink, path);
-				submit(unlink);
-			}
-			else {
-				file.closed(firstError.get());
-			}
-		};
 		IoCompletion onClose = (r, result) -> {
 			if (result < 0 && firstError.get() == null) {
 				firstError.set(IoErrors.of(r, result));
@@ -280,7 +262,7 @@ public abstract class NativeLoop extends IoLoop {
 		}
 		submit(closeRequest(file.fd, (r, result) -> {
 			onClose.onComplete(r, result);
-			finish.run();
+			file.closed(firstError.get());
 		}));
 	}
 

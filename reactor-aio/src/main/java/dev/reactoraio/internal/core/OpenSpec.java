@@ -25,20 +25,24 @@ public final class OpenSpec {
 	public final boolean read;
 	public final boolean write;
 	public final boolean direct;
+	/** Unlinked right after opening, as the JDK does on Unix: nothing is left behind whatever happens later. */
 	public final boolean deleteOnClose;
+	/** O_APPEND: every write goes to the end of the file, whatever position it names. */
+	public final boolean append;
 	/** open(2) flags without O_DIRECT (engines add it for the direct descriptor). */
 	public final int flags;
 	/** The same options for FileChannel.open (the NIO engine). */
 	public final Set<OpenOption> nioOptions;
 
-	private OpenSpec(Path path, boolean read, boolean write, boolean direct, boolean deleteOnClose, int flags,
-			Set<OpenOption> nioOptions) {
+	private OpenSpec(Path path, boolean read, boolean write, boolean direct, boolean deleteOnClose, boolean append,
+			int flags, Set<OpenOption> nioOptions) {
 		this.path = path;
 		this.absolutePath = path.toAbsolutePath().toString();
 		this.read = read;
 		this.write = write;
 		this.direct = direct;
 		this.deleteOnClose = deleteOnClose;
+		this.append = append;
 		this.flags = flags;
 		this.nioOptions = Collections.unmodifiableSet(nioOptions);
 	}
@@ -51,6 +55,18 @@ public final class OpenSpec {
 	 * @throws UnsupportedOperationException for APPEND or an option this library does not know
 	 */
 	public static OpenSpec of(Path path, Set<? extends OpenOption> options) {
+		return of(path, options, false);
+	}
+
+	/**
+	 * As {@link #of(Path, Set)}; with {@code allowAppend} (whole-file writers, whose writes go one after
+	 * the other) APPEND opens with the kernel's O_APPEND, so concurrent appenders, threads or processes,
+	 * never overwrite each other.
+	 *
+	 * @throws IllegalArgumentException for contradictory options (APPEND with READ or TRUNCATE_EXISTING)
+	 * @throws UnsupportedOperationException for APPEND unless allowed, or an unknown option
+	 */
+	public static OpenSpec of(Path path, Set<? extends OpenOption> options, boolean allowAppend) {
 		boolean read = false;
 		boolean write = false;
 		boolean create = false;
@@ -61,6 +77,7 @@ public final class OpenSpec {
 		boolean noFollow = false;
 		boolean sync = false;
 		boolean dsync = false;
+		boolean append = false;
 		for (OpenOption option : options) {
 			if (option == StandardOpenOption.READ) {
 				read = true;
@@ -69,8 +86,12 @@ public final class OpenSpec {
 				write = true;
 			}
 			else if (option == StandardOpenOption.APPEND) {
-				throw new UnsupportedOperationException("APPEND not allowed: every AsyncFile write names its position "
-						+ "(AioFiles.write supports APPEND)");
+				if (!allowAppend) {
+					throw new UnsupportedOperationException("APPEND not allowed: every AsyncFile write names its "
+							+ "position (AioFiles.write supports APPEND)");
+				}
+				append = true;
+				write = true;
 			}
 			else if (option == StandardOpenOption.CREATE) {
 				create = true;
@@ -109,6 +130,9 @@ public final class OpenSpec {
 		if (!read && !write) {
 			read = true;
 		}
+		if (append && (read || truncate)) {
+			throw new IllegalArgumentException("APPEND + " + (read ? "READ" : "TRUNCATE_EXISTING") + " not allowed");
+		}
 		int flags = Native.O_CLOEXEC | (read && write ? Native.O_RDWR : write ? Native.O_WRONLY : Native.O_RDONLY);
 		if (write) {
 			if (createNew) {
@@ -127,6 +151,9 @@ public final class OpenSpec {
 		if (dsync) {
 			flags |= Native.O_DSYNC;
 		}
+		if (append) {
+			flags |= Native.O_APPEND;
+		}
 		// As the JDK does: DELETE_ON_CLOSE must not follow a link planted at the path.
 		if (noFollow || deleteOnClose) {
 			flags |= SyscallTable.CURRENT != null ? SyscallTable.CURRENT.oNofollow : 0;
@@ -137,7 +164,7 @@ public final class OpenSpec {
 				nio.add(ExtendedOpenOption.DIRECT);
 			}
 			else if (option != StandardOpenOption.DELETE_ON_CLOSE) {
-				nio.add(option);
+				nio.add(option); // DELETE_ON_CLOSE: the NIO engine unlinks once every channel of the file is open
 			}
 		}
 		if (read) {
@@ -146,7 +173,7 @@ public final class OpenSpec {
 		if (noFollow || deleteOnClose) {
 			nio.add(LinkOption.NOFOLLOW_LINKS);
 		}
-		return new OpenSpec(path, read, write, direct, deleteOnClose, flags, nio);
+		return new OpenSpec(path, read, write, direct, deleteOnClose, append, flags, nio);
 	}
 
 	/** Flags for the page-cache descriptor of a direct file: no create, no truncate (the first open did that). */

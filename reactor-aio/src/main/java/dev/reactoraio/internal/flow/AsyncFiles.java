@@ -25,12 +25,22 @@ public final class AsyncFiles {
 	}
 
 	public static Mono<AsyncFile> open(Path path, Set<? extends OpenOption> options, AioResources resources) {
+		return open(path, options, resources, false);
+	}
+
+	/**
+	 * As {@link #open(Path, Set, AioResources)}; {@code allowAppend} lets whole-file writers (whose writes
+	 * go one after the other) open with the kernel's O_APPEND. Every write of such a file goes to its
+	 * end, whatever position it names.
+	 */
+	public static Mono<AsyncFile> open(Path path, Set<? extends OpenOption> options, AioResources resources,
+			boolean allowAppend) {
 		Objects.requireNonNull(path, "path");
 		Objects.requireNonNull(options, "options");
 		Objects.requireNonNull(resources, "resources");
 		OpenSpec spec;
 		try {
-			spec = OpenSpec.of(path, options);
+			spec = OpenSpec.of(path, options, allowAppend);
 		}
 		catch (RuntimeException e) {
 			return Mono.error(e);
@@ -48,7 +58,7 @@ public final class AsyncFiles {
 				else {
 					op.succeed(new DefaultAsyncFile(handle, runtime.readahead()));
 				}
-			}), file -> file.close().subscribe(null, e -> { }));
+			}), file -> file.close().subscribe(null, e -> { }), null);
 		});
 	}
 
@@ -77,13 +87,12 @@ public final class AsyncFiles {
 			set.add(StandardOpenOption.CREATE);
 			set.add(StandardOpenOption.TRUNCATE_EXISTING);
 		}
-		boolean append = set.remove(StandardOpenOption.APPEND);
-		if (append && set.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+		if (set.contains(StandardOpenOption.APPEND) && set.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
 			return Mono.error(new IllegalArgumentException("APPEND + TRUNCATE_EXISTING not allowed"));
 		}
 		set.add(StandardOpenOption.WRITE);
-		return Mono.usingWhen(open(path, set, resources),
-				file -> (append ? file.size() : Mono.just(0L)).flatMap(start -> file.write(source, start)),
+		// with APPEND the kernel puts every write at the end (O_APPEND): the position is not used
+		return Mono.usingWhen(open(path, set, resources, true), file -> file.write(source, 0),
 				AsyncFile::close, (file, error) -> file.close(), AsyncFile::close);
 	}
 }

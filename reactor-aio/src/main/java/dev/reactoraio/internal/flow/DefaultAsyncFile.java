@@ -65,17 +65,15 @@ final class DefaultAsyncFile implements AsyncFile {
 				if (result < 0) {
 					op.fail(IoErrors.of(r, result));
 				}
-				else if (result == 0) {
-					op.succeed(-1);
-				}
-				else {
-					dst.position(dst.position() + (int) result);
-					op.succeed((int) result);
+				else if (op.claim()) {
+					int n = (int) Transfers.deliver(r, result);
+					dst.position(dst.position() + n);
+					op.succeed(n == 0 ? -1 : n);
 				}
 			});
 			op.track(request);
 			loop.submit(request);
-		});
+		}, null, dst);
 	}
 
 	@Override
@@ -96,14 +94,14 @@ final class DefaultAsyncFile implements AsyncFile {
 				if (result < 0) {
 					op.fail(IoErrors.of(r, result));
 				}
-				else {
+				else if (op.claim()) {
 					src.position(src.position() + (int) result);
 					op.succeed((int) result);
 				}
 			});
 			op.track(request);
 			loop.submit(request);
-		});
+		}, null, src);
 	}
 
 	@Override
@@ -200,20 +198,26 @@ final class DefaultAsyncFile implements AsyncFile {
 			if (!usable(op, false, true)) {
 				return;
 			}
-			handle.afterEarlierWrites(() -> loop.size(handle, (current, error) -> {
+			// one truncate at a time: each must see the size the one before left
+			handle.oneAtATime(done -> handle.afterEarlierWrites(() -> loop.size(handle, (current, error) -> {
 				if (error != null) {
+					done.run();
 					op.fail(error);
 				}
 				else if (size >= current) {
+					done.run();
 					op.succeed(null);
 				}
 				else {
-					IoRequest truncate = new IoRequest(IoRequest.FTRUNCATE, handle, (r, result) -> complete(op, r, result));
+					IoRequest truncate = new IoRequest(IoRequest.FTRUNCATE, handle, (r, result) -> {
+						done.run();
+						complete(op, r, result);
+					});
 					truncate.offset = size;
 					op.track(truncate);
 					loop.submit(truncate);
 				}
-			}));
+			})));
 		});
 	}
 

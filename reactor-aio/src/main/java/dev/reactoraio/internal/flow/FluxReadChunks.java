@@ -174,12 +174,22 @@ final class FluxReadChunks<B> extends Flux<B> {
 					drainOnce();
 				}
 				catch (Throwable t) {
+					// an Error too (OutOfMemoryError from a provider's allocate): the subscriber must hear of it
 					log.error("read stream of " + file.path + " failed", t);
-					stop(Operators.onOperatorError(t, currentContext()), true);
+					stopQuietly(t);
 				}
 				missed = WIP.addAndGet(this, -missed);
 			}
 			while (missed != 0);
+		}
+
+		private void stopQuietly(Throwable t) {
+			try {
+				stop(t, true);
+			}
+			catch (Throwable t2) {
+				log.error("ending the read stream of " + file.path + " failed", t2);
+			}
 		}
 
 		private reactor.util.context.Context currentContext() {
@@ -233,7 +243,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 					emitted++;
 					chunk.emitted = true;
 					a.onNext(chunk.buffer);
-					if (cancelled || terminated) {
+					if (cancelled || terminated || error != null) {
 						Operators.produced(REQUESTED, this, emitted);
 						return;
 					}
@@ -267,6 +277,10 @@ final class FluxReadChunks<B> extends Flux<B> {
 		}
 
 		private void issueChunks() {
+			if (file.isClosing()) {
+				abort(new java.nio.channels.AsynchronousCloseException());
+				return;
+			}
 			// past the known end of the file, one read at a time: it finds the end (or data written since)
 			long knownEnd = file.sizeHint();
 			while (!noMoreChunks && window.size() < readahead && (nextPosition <= knownEnd || window.isEmpty())) {
@@ -308,8 +322,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 
 		private void discardWindow() {
 			for (Chunk chunk : window) {
-				if (chunk.complete) {
-					release(chunk);
+				if (chunk.complete || chunk.current == null) {
+					release(chunk); // the kernel has no read of it in flight
 				}
 				else {
 					chunk.discarded = true;
@@ -410,12 +424,13 @@ final class FluxReadChunks<B> extends Flux<B> {
 					release(this);
 					return;
 				}
-				if (result < 0) {
+				long n = Transfers.deliver(request, result);
+				if (n < 0) {
 					complete = true;
-					failure = IoErrors.of(request, result);
+					failure = IoErrors.of(request, n);
 					noMoreChunks = true;
 				}
-				else if (result == 0) {
+				else if (n == 0) {
 					complete = true;
 					eof = true;
 				}
@@ -424,26 +439,16 @@ final class FluxReadChunks<B> extends Flux<B> {
 						// the file grew past what open saw: the probe's bytes start the chunk
 						allocate();
 						ByteBuffer v = Objects.requireNonNull(view);
-						v.put(v.position(), Objects.requireNonNull(probe), 0, (int) result);
+						v.put(v.position(), Objects.requireNonNull(probe), 0, (int) n);
 						probe = null;
 					}
-					filled += (int) result;
+					filled += (int) n;
 					file.noteData(position + filled);
 					if (filled < length) {
-						if (file.isClosing()) {
-							complete = true;
-							if (error == null) {
-								error = new java.nio.channels.AsynchronousCloseException();
-							}
-						}
-						else {
-							issue();
-							return;
-						}
+						issue(); // the rest of the chunk; refused with AsynchronousCloseException if the file is closing
+						return;
 					}
-					else {
-						complete = true;
-					}
+					complete = true;
 				}
 				schedule();
 			}

@@ -16,8 +16,13 @@ import dev.reactoraio.internal.core.IoRequest;
  * page-aligned native buffer.</li>
  * <li>An O_DIRECT read of a misaligned range reads the aligned range around it into a bounce buffer
  * and copies out the part asked for.</li>
- * <li>An O_DIRECT write of a misaligned range goes through the file's page-cache descriptor.</li>
+ * <li>An O_DIRECT write of a misaligned range (or any write of a file opened for APPEND, whose offset
+ * the kernel chooses) goes through the file's page-cache descriptor.</li>
  * </ul>
+ * A bounced read copies into the caller's buffer only when the issuer takes the result with
+ * {@link #deliver}: an operation cancelled before its completion never touches the caller's memory.
+ * The bounce buffer itself goes back to the pool when the loop has run the completion.
+ * <p>
  * A bounced transfer moves at most {@link #MAX_BOUNCE} bytes per request: the result then reports a
  * short transfer, which streams resubmit and which single reads and writes report as their count.
  */
@@ -31,8 +36,8 @@ final class Transfers {
 
 	/**
 	 * A read of {@code target.remaining()} bytes at {@code position} into {@code target} (whose position
-	 * and limit are left alone). The completion gets the number of bytes placed at {@code target.position()},
-	 * 0 at end of file, or -errno.
+	 * and limit are left alone). The completion gets the kernel's result; {@link #deliver} turns it into
+	 * the number of bytes placed at {@code target.position()} (0 at end of file), or -errno.
 	 */
 	static IoRequest read(FileHandle file, ByteBuffer target, long position, IoCompletion completion) {
 		int length = target.remaining();
@@ -57,26 +62,32 @@ final class Transfers {
 
 	private static IoRequest bounced(FileHandle file, ByteBuffer target, long position, long start, int span,
 			IoCompletion completion) {
-		BufferPool pool = file.loop.buffers;
-		BufferPool.Pooled bounce = pool.acquire(span, file.memoryAlignment);
-		int skip = (int) (position - start);
-		int wanted = target.remaining();
-		ByteBuffer destination = target.duplicate();
-		IoRequest request = IoRequest.transfer(IoRequest.READ, file, bounce.buffer, start, (r, result) -> {
-			long delivered = result;
-			if (result > 0) {
-				int available = (int) Math.min(wanted, result - skip);
-				if (available > 0) {
-					destination.put(destination.position(), bounce.buffer, skip, available);
-				}
-				delivered = Math.max(available, 0);
-			}
-			pool.release(bounce);
-			completion.onComplete(r, delivered);
-		});
-		request.address = bounce.address;
-		request.attachment = bounce;
+		IoRequest request = new IoRequest(IoRequest.READ, file, completion)
+				.use(file.loop.buffers.acquire(span, file.memoryAlignment));
+		request.length = span;
+		request.offset = start;
+		request.copyTo = target.duplicate();
+		request.copySkip = (int) (position - start);
 		return request;
+	}
+
+	/**
+	 * Loop thread, inside a read's completion, when its issuer takes the result: copies a bounced read's
+	 * bytes into the target. Returns the bytes now at the target's position (0 at end of file), or the
+	 * negative result unchanged.
+	 */
+	static long deliver(IoRequest read, long result) {
+		ByteBuffer target = read.copyTo;
+		if (result <= 0 || target == null) {
+			return result;
+		}
+		ByteBuffer bounce = java.util.Objects.requireNonNull(read.memory);
+		int available = (int) Math.min(target.remaining(), result - read.copySkip);
+		if (available <= 0) {
+			return 0;
+		}
+		target.put(target.position(), bounce, read.copySkip, available);
+		return available;
 	}
 
 	/**
@@ -86,23 +97,19 @@ final class Transfers {
 	 */
 	static IoRequest write(FileHandle file, ByteBuffer source, long position, IoCompletion completion) {
 		int length = source.remaining();
-		boolean buffered = file.direct && !file.isAligned(position, length);
+		boolean buffered = file.direct && (file.append || !file.isAligned(position, length));
 		boolean inPlace = source.isDirect() && (!file.direct || buffered || inPlace(file, source));
 		IoRequest request;
 		if (inPlace) {
 			request = IoRequest.transfer(IoRequest.WRITE, file, source.slice(), position, completion);
 		}
 		else {
-			BufferPool pool = file.loop.buffers;
 			int span = Math.min(length, buffered || !file.direct ? MAX_BOUNCE : (int) file.alignDown(MAX_BOUNCE));
-			BufferPool.Pooled bounce = pool.acquire(span, file.memoryAlignment);
+			BufferPool.Pooled bounce = file.loop.buffers.acquire(span, file.memoryAlignment);
 			bounce.buffer.put(0, source, source.position(), span);
-			request = IoRequest.transfer(IoRequest.WRITE, file, bounce.buffer, position, (r, result) -> {
-				pool.release(bounce);
-				completion.onComplete(r, result);
-			});
-			request.address = bounce.address;
-			request.attachment = bounce;
+			request = new IoRequest(IoRequest.WRITE, file, completion).use(bounce);
+			request.length = span;
+			request.offset = position;
 		}
 		request.buffered = buffered;
 		return request;

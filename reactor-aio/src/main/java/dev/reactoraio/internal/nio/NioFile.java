@@ -14,7 +14,7 @@ final class NioFile extends FileHandle {
 	final FileChannel buffered;
 
 	NioFile(OpenSpec spec, IoLoop loop, FileChannel channel, FileChannel buffered) {
-		super(spec.path, loop, spec.read, spec.write, spec.direct, spec.deleteOnClose);
+		super(spec.path, loop, spec.read, spec.write, spec.direct, spec.append);
 		this.channel = channel;
 		this.buffered = buffered;
 	}

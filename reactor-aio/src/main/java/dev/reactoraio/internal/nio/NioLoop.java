@@ -3,7 +3,6 @@ package dev.reactoraio.internal.nio;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
@@ -14,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import com.sun.nio.file.ExtendedOpenOption;
 import dev.reactoraio.internal.core.BlockingPool;
 import dev.reactoraio.internal.core.FileHandle;
+import dev.reactoraio.internal.core.IoErrors;
 import dev.reactoraio.internal.core.IoLoop;
 import dev.reactoraio.internal.core.IoRequest;
 import dev.reactoraio.internal.core.OpenCallback;
@@ -72,13 +72,16 @@ public final class NioLoop extends IoLoop {
 				return n < 0 ? 0 : n;
 			}
 			case IoRequest.WRITE:
-				return channel.write(memory(request), request.offset);
+				// an APPEND channel's relative write goes to the end atomically; a positional one is unspecified
+				return file.append ? channel.write(memory(request)) : channel.write(memory(request), request.offset);
 			case IoRequest.FSYNC:
 				channel.force(request.flags != IoRequest.FSYNC_DATASYNC);
 				return 0;
 			case IoRequest.FTRUNCATE:
 				channel.truncate(request.offset);
 				return 0;
+			case IoRequest.STATX:
+				return file.channel.size();
 			case IoRequest.FALLOCATE:
 				// zeros through the page cache: they need no alignment, even for a DIRECT file
 				zeroFillBeyondEnd(file.buffered, request.offset, request.offset2);
@@ -172,9 +175,6 @@ public final class NioLoop extends IoLoop {
 		void open(OpenSpec spec) {
 			try {
 				channel = FileChannel.open(spec.path, spec.nioOptions);
-				if (Files.isDirectory(spec.path)) {
-					throw new FileSystemException(spec.path.toString(), null, "Is a directory");
-				}
 				buffered = channel;
 				size = channel.size();
 				if (spec.direct) {
@@ -185,6 +185,15 @@ public final class NioLoop extends IoLoop {
 					options.remove(StandardOpenOption.TRUNCATE_EXISTING);
 					buffered = FileChannel.open(spec.path, options);
 					alignment = (int) Files.getFileStore(spec.path).getBlockSize();
+				}
+				if (spec.deleteOnClose) {
+					// as the JDK does on Unix, once every channel of the file is open (errors ignored, as there)
+					try {
+						Files.deleteIfExists(spec.path);
+					}
+					catch (IOException ignored) {
+						// the file stays; it is still only this process's to use
+					}
 				}
 			}
 			catch (Throwable t) {
@@ -218,9 +227,6 @@ public final class NioLoop extends IoLoop {
 					file.buffered.close();
 				}
 				file.channel.close();
-				if (file.deleteOnClose) {
-					Files.deleteIfExists(file.path);
-				}
 			}
 			catch (Throwable t) {
 				error[0] = t;
@@ -228,18 +234,18 @@ public final class NioLoop extends IoLoop {
 		}, () -> file.closed(error[0]));
 	}
 
+	/** The size is a request of the file like any other: counted by close, refused once the file is closing. */
 	@Override
 	public void size(FileHandle handle, SizeCallback callback) {
-		NioFile file = (NioFile) handle;
-		long[] size = {-1};
-		Throwable[] error = new Throwable[1];
-		runBlocking(() -> {
-			try {
-				size[0] = file.channel.size();
+		IoRequest request = new IoRequest(IoRequest.STATX, handle, (r, result) -> {
+			if (result < 0) {
+				callback.done(-1, IoErrors.of(r, result));
 			}
-			catch (Throwable t) {
-				error[0] = t;
+			else {
+				callback.done(result, null);
 			}
-		}, () -> callback.done(size[0], error[0]));
+		});
+		request.onCompletionFailure = t -> callback.done(-1, t);
+		submit(request);
 	}
 }

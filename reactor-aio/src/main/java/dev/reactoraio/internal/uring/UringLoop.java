@@ -63,20 +63,24 @@ public final class UringLoop extends NativeLoop {
 		catch (Ring.SetupException e) {
 			throw new IllegalStateException(UringProbe.explainSetupFailure(e.errno));
 		}
-		if (iowqBoundedWorkers > 0 && probe.canLimitWorkers()) {
-			long workers = Native.allocate(8);
-			Native.putInt(workers, iowqBoundedWorkers);
-			ring.register(Uring.IORING_REGISTER_IOWQ_MAX_WORKERS, workers, 2);
-			Native.free(workers);
-		}
 		try {
+			if (iowqBoundedWorkers > 0 && probe.canLimitWorkers()) {
+				long workers = Native.allocate(8);
+				Native.putInt(workers, iowqBoundedWorkers);
+				ring.register(Uring.IORING_REGISTER_IOWQ_MAX_WORKERS, workers, 2);
+				Native.free(workers);
+			}
 			wakeup = new WakeupFd();
+			eventBuffer = Native.allocate(8);
 		}
-		catch (RuntimeException e) {
+		catch (RuntimeException | Error e) {
+			// a half-made engine (eventfd refused with EMFILE, say) leaves nothing behind
 			ring.close();
+			if (wakeup != null) {
+				wakeup.close();
+			}
 			throw e;
 		}
-		eventBuffer = Native.allocate(8);
 		int cq = ring.cqEntries();
 		cancelReserve = Math.max(1, cq / 16);
 		return cq - 1 - cancelReserve;
