@@ -57,7 +57,6 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Randomized interleavings of the whole public API of {@link AsyncFile} — open, reads and writes with
@@ -184,8 +183,7 @@ public abstract class LifecycleStressContract {
 
 	@BeforeAll
 	void setUp() throws IOException {
-		Throwable cause = Aio.unavailabilityCause(backend());
-		assumeTrue(cause == null, () -> backend() + " is not available here: " + cause);
+		EnvironmentExpectationTest.assumeAvailable(backend());
 		resources = AioResources.builder("stress-" + backend().name().toLowerCase(Locale.ROOT)).backend(backend())
 				.ringEntries(32).build();
 		dir = Files.createTempDirectory("reactor-aio-stress");
@@ -212,7 +210,7 @@ public abstract class LifecycleStressContract {
 	@Test
 	void lifecycleInterleavingsHarmNothing() throws Exception {
 		long seed = Long.getLong(SEED_PROPERTY, System.nanoTime());
-		int rounds = Integer.getInteger(ROUNDS_PROPERTY, DEFAULT_ROUNDS);
+		int rounds = Integer.getInteger(ROUNDS_PROPERTY, Math.max(1, (int) (DEFAULT_ROUNDS * AsyncFileContract.SCALE)));
 		Map<String, String> fdsBefore = TestFiles.openDescriptors();
 		Victims victims = new Victims(dir.resolve("victims"), seed, tally);
 		long started = System.nanoTime();

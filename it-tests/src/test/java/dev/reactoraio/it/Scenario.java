@@ -36,10 +36,20 @@ record Scenario(String name, Axis axis, String kernel, List<String> kernelArgume
 	/** What the io_uring ladder settles on where every flag is accepted (6.1 and later). */
 	static final String RICHEST_FLAGS = "CQSIZE|CLAMP|SUBMIT_ALL|COOP_TASKRUN|SINGLE_ISSUER|DEFER_TASKRUN";
 
-	/** The conformance suite: what each scenario runs unless it names its own test classes. */
+	/**
+	 * The conformance suite: what each scenario runs unless it names its own test classes. The lifecycle
+	 * reproducers and the randomized lifecycle stress (victims and poisoning) run on every kernel, because
+	 * what a stray request does after close depends on the kernel (how an SQE on a closed descriptor fails,
+	 * when io-wq picks it up).
+	 */
 	static final List<String> CONFORMANCE_SUITE = List.of("dev.reactoraio.EnvironmentExpectationTest",
 			"dev.reactoraio.IoUringAsyncFileTest", "dev.reactoraio.LibaioAsyncFileTest",
-			"dev.reactoraio.NioAsyncFileTest", "dev.reactoraio.internal.uring.UringProbeTest");
+			"dev.reactoraio.NioAsyncFileTest", "dev.reactoraio.internal.uring.UringProbeTest",
+			"dev.reactoraio.LifecycleContract$IoUringLifecycleTest", "dev.reactoraio.LifecycleContract$LibaioLifecycleTest",
+			"dev.reactoraio.LifecycleContract$NioLifecycleTest",
+			"dev.reactoraio.LifecycleStressContract$IoUringLifecycleStressTest",
+			"dev.reactoraio.LifecycleStressContract$LibaioLifecycleStressTest",
+			"dev.reactoraio.LifecycleStressContract$NioLifecycleStressTest");
 
 	/** The device the failing disk is in the guest: the only virtio disk. */
 	static final String FAULTY_DEVICE = "/dev/vda";
