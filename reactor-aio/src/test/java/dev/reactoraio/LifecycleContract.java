@@ -136,13 +136,19 @@ public abstract class LifecycleContract {
 		assertEquals(0, lies, "truncate reported success and the file kept its size");
 	}
 
-	/** close() inside onNext, on the loop thread with nothing in flight: the stream issues no read after it. */
+	/**
+	 * close() inside onNext, on the loop thread with nothing in flight (readahead 1, one chunk asked at a
+	 * time): the stream issues no read after it. A read that reached the kernel after close would fail
+	 * (EBADF, or a victim's pipe would lose bytes): the loop's count of failed requests must not move.
+	 */
 	@Test
 	void closeInsideOnNextIssuesNoFurtherRead() throws Exception {
 		Path path = TestFiles.randomFile(dir, "chunks.bin", new Random(1), 1 << 20);
+		AioResources oneAhead = AioResources.builder("one-ahead").backend(backend()).rings(1).readahead(1).build();
 		try (Victims victims = victims()) {
 			for (int round = 0; round < rounds(300); round++) {
-				AsyncFile file = open(path, READ);
+				long failedBefore = TestFiles.settle(oneAhead, BOUND).failed();
+				AsyncFile file = AsyncFile.open(path, Set.of(READ), oneAhead).block(BOUND);
 				AtomicReference<Throwable> error = new AtomicReference<>();
 				CountDownLatch ended = new CountDownLatch(1);
 				file.readChunks(0, Long.MAX_VALUE, 4096).subscribe(new BaseSubscriber<>() {
@@ -168,47 +174,56 @@ public abstract class LifecycleContract {
 					}
 				});
 				assertTrue(ended.await(BOUND.toSeconds(), TimeUnit.SECONDS), "round " + round + " did not end");
-				assertTrue(error.get() instanceof AsynchronousCloseException,
-						"the stream must end with AsynchronousCloseException, not a read of a closed descriptor: "
-								+ error.get());
+				assertTrue(error.get() instanceof AsynchronousCloseException, "the stream ends with " + error.get());
 				file.close().block(BOUND);
+				AioStats after = TestFiles.settle(oneAhead, BOUND);
+				assertEquals(failedBefore, after.failed(), () -> "a request reached the kernel after close: " + after);
 			}
 			victims.close();
 			assertEquals(0, victims.harm(), victims::report);
+		}
+		finally {
+			oneAhead.disposeLater().block(BOUND);
 		}
 	}
 
 	// ---- buffers only after the kernel is done ----
 
 	/**
-	 * An O_DIRECT streaming write of a direct buffer whose length is not aligned: the aligned part is
-	 * written in place, and the buffer may go to the discard hook (which recycles it here, writing poison)
-	 * only after that write completed. The file must never hold the poison.
+	 * An O_DIRECT streaming write of direct buffers: the last one's length is not aligned, so its aligned
+	 * part is written in place, and with the write window full its tail waits. The upstream error comes
+	 * while the writes are in flight; the waiting buffer may go to the discard hook (which recycles it,
+	 * writing poison) only after its in-place write completed. The file must never hold the poison.
 	 */
 	@Test
 	void aStreamingWriteDiscardsABufferOnlyAfterItsWritesCompleted() throws IOException {
 		Path path = dir.resolve("direct-stream.bin");
-		for (int round = 0; round < rounds(20); round++) {
+		for (int round = 0; round < rounds(10); round++) {
 			Files.deleteIfExists(path);
 			AsyncFile file = open(path, CREATE, WRITE, READ, AioOpenOption.DIRECT);
-			ByteBuffer source = TestFiles.alignedDirect((1 << 20) + 100);
-			for (int i = 0; i < source.capacity(); i++) {
-				source.put(i, (byte) (i & 0x7f));
+			List<ByteBuffer> sources = new ArrayList<>();
+			for (int b = 0; b < 4; b++) {
+				ByteBuffer source = TestFiles.alignedDirect(b < 3 ? 1 << 20 : (8 << 20) + 100);
+				for (int i = 0; i < source.capacity(); i++) {
+					source.put(i, (byte) ((b << 20) + i & 0x7f));
+				}
+				sources.add(source);
 			}
 			AtomicInteger discarded = new AtomicInteger();
-			StepVerifier.create(file.write(Flux.concat(Mono.just(source), Mono.error(new IOException("boom"))), 0)
-							.doOnDiscard(ByteBuffer.class, b -> {
-								discarded.incrementAndGet();
-								poison(b);
-							}))
+			Flux<ByteBuffer> failingSoon = Flux.concat(Flux.fromIterable(sources),
+					Mono.delay(Duration.ofMillis(1)).then(Mono.error(new IOException("boom"))));
+			StepVerifier.create(file.write(failingSoon, 0).doOnDiscard(ByteBuffer.class, b -> {
+						discarded.incrementAndGet();
+						poison(b);
+					}))
 					.expectErrorMessage("boom")
 					.verify(BOUND);
 			file.close().block(BOUND);
-			assertEquals(1, discarded.get(), "the partly written buffer goes to the discard hook once");
+			assertTrue(discarded.get() <= 1, "only the partly written buffer goes to the discard hook");
 			byte[] written = Files.readAllBytes(path);
 			for (int i = 0; i < written.length; i++) {
-				assertTrue(written[i] == (byte) (i & 0x7f) || written[i] == 0,
-						"round " + round + ": byte " + i + " of the file is " + written[i] + ", recycled too early");
+				assertTrue(written[i] != POISON, "round " + round + ": byte " + i + " of the file is the poison of a "
+						+ "buffer recycled while the kernel still wrote from it");
 			}
 		}
 	}
@@ -502,9 +517,15 @@ public abstract class LifecycleContract {
 		file.close().block(BOUND);
 	}
 
+	private static final byte[] POISON_BLOCK = new byte[64 << 10];
+
+	static {
+		Arrays.fill(POISON_BLOCK, POISON);
+	}
+
 	private static void poison(ByteBuffer buffer) {
-		for (int i = 0; i < buffer.capacity(); i++) {
-			buffer.put(i, POISON);
+		for (int at = 0; at < buffer.capacity(); at += POISON_BLOCK.length) {
+			buffer.put(at, POISON_BLOCK, 0, Math.min(POISON_BLOCK.length, buffer.capacity() - at));
 		}
 	}
 
