@@ -219,7 +219,8 @@ public abstract class LifecycleContract {
 					.expectErrorMessage("boom")
 					.verify(BOUND);
 			file.close().block(BOUND);
-			assertTrue(discarded.get() <= 1, "only the partly written buffer goes to the discard hook");
+			// the partly written buffer (unless its writes were done), and any the loop had not taken yet, are discarded
+			assertTrue(discarded.get() <= sources.size(), "discarded " + discarded.get());
 			byte[] written = Files.readAllBytes(path);
 			for (int i = 0; i < written.length; i++) {
 				assertTrue(written[i] != POISON, "round " + round + ": byte " + i + " of the file is the poison of a "

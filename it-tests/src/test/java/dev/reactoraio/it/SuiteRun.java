@@ -133,7 +133,8 @@ final class SuiteRun {
 		String user = scenario.axis() == Scenario.Axis.VM ? orEmpty(scenario.user()) : "";
 		Files.writeString(dir.resolve("scenario.env"), "SUITE_USER=" + user + "\n"
 				+ "SUITE_MEMLOCK_KB=" + orEmpty(scenario.memlockKib()) + "\n"
-				+ "SUITE_CLASSES=\"" + String.join(" ", scenario.classes()) + "\"\n");
+				// single quotes: nested test classes' names hold a '$' the shell must not expand
+				+ "SUITE_CLASSES='" + String.join(" ", scenario.classes()) + "'\n");
 		if (scenario.axis() == Scenario.Axis.VM) {
 			StringBuilder vm = new StringBuilder();
 			scenario.vm().forEach((name, value) -> vm.append(name).append('=').append(value).append('\n'));
