@@ -79,6 +79,7 @@ public interface AioResources extends Disposable {
 		private int readahead;
 		private int blockingThreads;
 		private int iowqMaxWorkers;
+		private boolean deferTaskrun;
 
 		Builder(String name) {
 			if (name == null || name.isBlank()) {
@@ -91,6 +92,7 @@ public interface AioResources extends Disposable {
 			this.readahead = AioProperties.readahead();
 			this.blockingThreads = AioProperties.blockingThreads();
 			this.iowqMaxWorkers = AioProperties.iowqMaxWorkers();
+			this.deferTaskrun = AioProperties.deferTaskrun();
 		}
 
 		/**
@@ -164,6 +166,18 @@ public interface AioResources extends Disposable {
 		}
 
 		/**
+		 * Whether io_uring rings are created with {@code IORING_SETUP_DEFER_TASKRUN} where the kernel accepts
+		 * it (off by default: see {@link AioProperties#DEFER_TASKRUN}).
+		 *
+		 * @param defer true to ask for it
+		 * @return this builder
+		 */
+		public Builder deferTaskrun(boolean defer) {
+			this.deferTaskrun = defer;
+			return this;
+		}
+
+		/**
 		 * Creates the resources and starts their loops.
 		 *
 		 * @return the resources
@@ -171,7 +185,7 @@ public interface AioResources extends Disposable {
 		 */
 		public AioResources build() {
 			return new DefaultAioResources(name, backend, rings, ringEntries, readahead, blockingThreads,
-					iowqMaxWorkers);
+					iowqMaxWorkers, deferTaskrun);
 		}
 	}
 }

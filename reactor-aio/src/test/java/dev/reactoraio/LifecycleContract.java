@@ -130,7 +130,7 @@ public abstract class LifecycleContract {
 					assertTrue(result instanceof ClosedChannelException, "truncate failed with " + result);
 				}
 			}
-			victims.close();
+			victims.stop();
 			assertEquals(0, victims.harm(), victims::report);
 		}
 		assertEquals(0, lies, "truncate reported success and the file kept its size");
@@ -179,7 +179,7 @@ public abstract class LifecycleContract {
 				AioStats after = TestFiles.settle(oneAhead, BOUND);
 				assertEquals(failedBefore, after.failed(), () -> "a request reached the kernel after close: " + after);
 			}
-			victims.close();
+			victims.stop();
 			assertEquals(0, victims.harm(), victims::report);
 		}
 		finally {

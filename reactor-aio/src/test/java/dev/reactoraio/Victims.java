@@ -140,11 +140,22 @@ final class Victims implements AutoCloseable {
 				+ " alteredPipeBytes=" + alteredPipeBytes + " victimErrors=" + errors;
 	}
 
-	@Override
-	public void close() throws InterruptedException {
+	/** Stops the victim threads and waits for them: their counts are final afterwards. */
+	void stop() {
 		running = false;
 		for (Thread thread : threads) {
-			thread.join(10_000);
+			try {
+				thread.join(10_000);
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
 		}
+	}
+
+	@Override
+	public void close() {
+		stop();
 	}
 }

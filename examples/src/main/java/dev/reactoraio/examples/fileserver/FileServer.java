@@ -36,6 +36,8 @@ public record FileServer(ConfigurableApplicationContext context, int port, @Null
 		properties.put("server.port", port);
 		properties.put("fileserver.root", root.toString());
 		properties.put("fileserver.engine", engine.name());
+		// the comparison engine leaves Resource responses to Spring's own writer (uploads stay on reactor-aio)
+		properties.put("reactor.aio.webflux.enabled", engine == FileServerProperties.Engine.REACTOR_AIO);
 		properties.put("fileserver.max-upload-size", maxUploadBytes + "B");
 		properties.put("management.endpoints.web.exposure.include", "health,metrics");
 		if (tls != null) {

@@ -38,7 +38,7 @@ public final class DefaultAioResources implements AioResources {
 	private volatile boolean disposed;
 
 	public DefaultAioResources(String name, AioBackend requested, int rings, int ringEntries, int readahead,
-			int blockingThreads, int iowqMaxWorkers) {
+			int blockingThreads, int iowqMaxWorkers, boolean deferTaskrun) {
 		this.name = name;
 		// Binding libc reads a jar and writes a stub: do it here, on the caller's thread, never later on a
 		// NonBlocking loop thread (whatever the backend, the loops touch native memory helpers).
@@ -49,7 +49,7 @@ public final class DefaultAioResources implements AioResources {
 		List<IoLoop> started = new ArrayList<>();
 		try {
 			for (int i = 0; i < rings; i++) {
-				IoLoop loop = newLoop(i, ringEntries, iowqMaxWorkers);
+				IoLoop loop = newLoop(i, ringEntries, iowqMaxWorkers, deferTaskrun);
 				loop.start();
 				started.add(loop);
 			}
@@ -67,11 +67,11 @@ public final class DefaultAioResources implements AioResources {
 		}).cache();
 	}
 
-	private IoLoop newLoop(int index, int ringEntries, int iowqMaxWorkers) {
+	private IoLoop newLoop(int index, int ringEntries, int iowqMaxWorkers, boolean deferTaskrun) {
 		switch (backend) {
 			case IO_URING:
 				return new UringLoop(name + "-uring-" + index, blockingPool, UringProbe.get(), ringEntries, iowqMaxWorkers,
-						AioProperties.deferTaskrun());
+						deferTaskrun);
 			case LIBAIO:
 				return new AioLoop(name + "-aio-" + index, blockingPool, AioProbe.get(), ringEntries);
 			case NIO:
@@ -93,7 +93,7 @@ public final class DefaultAioResources implements AioResources {
 				if (current == null || current.disposed) {
 					current = new DefaultAioResources("reactor-aio", AioProperties.backend(), AioProperties.rings(),
 							AioProperties.ringEntries(), AioProperties.readahead(), AioProperties.blockingThreads(),
-							AioProperties.iowqMaxWorkers());
+							AioProperties.iowqMaxWorkers(), AioProperties.deferTaskrun());
 					GLOBAL.set(current);
 				}
 				return current;

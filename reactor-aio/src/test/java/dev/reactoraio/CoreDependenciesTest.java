@@ -14,34 +14,40 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Spring and Micrometer are optional: no compiled class outside {@code dev.reactoraio.spring} names a
- * Spring type, and none outside {@code dev.reactoraio.micrometer} a Micrometer type, so the core loads
- * without them. Checked on the class files' constant pools, where every referenced class is named.
+ * The core artifact needs reactor-core and JNR-FFI only: no compiled class of it names a Spring or
+ * Micrometer type (those integrations are the reactor-aio-spring and reactor-aio-micrometer artifacts).
+ * BlockHound is named only by the integration BlockHound itself finds through its ServiceLoader.
+ * Checked on the class files' constant pools, where every referenced class is named.
  */
-class OptionalDependenciesTest {
+class CoreDependenciesTest {
 
 	@Test
-	void onlyTheIntegrationPackagesReferToOptionalLibraries() throws IOException {
+	void theCoreRefersToNothingButReactorAndJnr() throws IOException {
 		Path classes = Path.of(AioFiles.class.getProtectionDomain().getCodeSource().getLocation().getPath());
 		List<String> offenders = new ArrayList<>();
 		int checked = 0;
+		boolean sawBlockHound = false;
 		try (Stream<Path> files = Files.walk(classes)) {
 			for (Path file : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".class"))::iterator) {
 				String name = classes.relativize(file).toString();
 				String pool = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
 				checked++;
-				if (name.equals("dev/reactoraio/spring/AioDataBufferUtils.class")) {
-					assertTrue(pool.contains("org/springframework/"), "the check would not see a Spring reference");
-				}
-				if (!name.startsWith("dev/reactoraio/spring/") && pool.contains("org/springframework/")) {
+				if (pool.contains("org/springframework/")) {
 					offenders.add(name + " refers to Spring");
 				}
-				if (!name.startsWith("dev/reactoraio/micrometer/") && pool.contains("io/micrometer/")) {
+				if (pool.contains("io/micrometer/")) {
 					offenders.add(name + " refers to Micrometer");
+				}
+				if (pool.contains("reactor/blockhound/")) {
+					sawBlockHound = true;
+					if (!name.equals("dev/reactoraio/internal/runtime/AioBlockHoundIntegration.class")) {
+						offenders.add(name + " refers to BlockHound");
+					}
 				}
 			}
 		}
 		assertTrue(checked > 20, "found only " + checked + " classes under " + classes);
+		assertTrue(sawBlockHound, "the check would not see a reference");
 		assertEquals(List.of(), offenders);
 	}
 }
