@@ -3,7 +3,7 @@ package dev.reactoraio;
 import java.util.Locale;
 
 /**
- * Every system property reactor-aio reads, in one place (the README has the same table). They set the
+ * Every system property reactor-aio reads, in one place (docs/guide.md has the same table). They set the
  * defaults of {@link AioResources#global()} and of {@link AioResources#builder(String)}; values set on a
  * builder win. An invalid value fails fast with an {@link IllegalArgumentException} naming the property.
  *
