@@ -45,6 +45,41 @@ public final class AioFiles {
 	}
 
 	/**
+	 * Reads a whole file into one array, as {@code Files.readAllBytes} does, with the global resources.
+	 * <p>
+	 * On io_uring, where the kernel opens into direct descriptors, a file of up to 60 KiB is one linked
+	 * submission (open, read, close) and one copy into the array; larger files, and other kernels, take
+	 * an open, reads sized by the file's size and a close, all through the ring. On kernel AIO and NIO one
+	 * task of the blocking pool reads it. Whatever the engine, it holds ring capacity while it runs, so a
+	 * {@code flatMap(AioFiles::readAllBytes, n)} over many files keeps at most {@code n} in flight.
+	 * <p>
+	 * Errors are those of {@code Files.readAllBytes}: {@code NoSuchFileException},
+	 * {@code AccessDeniedException}, an {@code IOException} for a directory ("Is a directory"), and an
+	 * {@code OutOfMemoryError} signal ("Required array size too large") for a file larger than an array
+	 * can be. The file is closed before the Mono signals. A file that grows while it is read is read to its
+	 * new end.
+	 *
+	 * @param path the file
+	 * @param options {@code READ} (implied) and {@code NOFOLLOW_LINKS}; others are refused
+	 * @return the file's bytes
+	 */
+	public static Mono<byte[]> readAllBytes(Path path, OpenOption... options) {
+		return AsyncFiles.readAllBytes(path, AioResources.global(), options);
+	}
+
+	/**
+	 * Reads a whole file into one array with the given resources; see {@link #readAllBytes(Path, OpenOption...)}.
+	 *
+	 * @param path the file
+	 * @param resources the loops to use
+	 * @param options {@code READ} (implied) and {@code NOFOLLOW_LINKS}; others are refused
+	 * @return the file's bytes
+	 */
+	public static Mono<byte[]> readAllBytes(Path path, AioResources resources, OpenOption... options) {
+		return AsyncFiles.readAllBytes(path, resources, options);
+	}
+
+	/**
 	 * Writes every buffer of {@code source} to a file, with the global resources. Without options the file
 	 * is created or truncated ({@code CREATE, TRUNCATE_EXISTING, WRITE}). With {@code APPEND} the file is
 	 * opened with the kernel's {@code O_APPEND}: each write lands at the end of the file as it is then, one

@@ -40,6 +40,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -511,6 +512,78 @@ public abstract class AsyncFileContract {
 		Path notes = Path.of("/sys/kernel/notes");
 		assumeTrue(Files.exists(notes), "as root, a read-only file needs sysfs' /sys/kernel/notes");
 		return notes;
+	}
+
+	// ---- whole files ----
+
+	@Test
+	void readAllBytesMatchesFilesReadAllBytes() throws IOException {
+		int chain = (64 << 10) - 4096;
+		int[] sizes = {0, 1, 4095, 4096, chain - 1, chain, chain + 1, (1 << 20) + 3, (3 << 20) + 17};
+		List<Path> files = new ArrayList<>();
+		for (int size : sizes) {
+			Path file = TestFiles.randomFile(dir, "whole-" + size + ".bin", random, size);
+			files.add(file);
+			assertArrayEquals(Files.readAllBytes(file), AioFiles.readAllBytes(file, resources).block(TIMEOUT),
+					"a file of " + size + " bytes");
+		}
+		int rounds = (int) Math.max(100, 2000 * SCALE);
+		long mismatches = Flux.range(0, rounds)
+				.flatMap(i -> AioFiles.readAllBytes(files.get(i % files.size()), resources)
+						.map(bytes -> sameAs(files.get(i % files.size()), bytes) ? 0 : 1), 64)
+				.reduce(0, Integer::sum).block(TIMEOUT);
+		assertEquals(0, mismatches, "files read 64 at a time differ from FileChannel's bytes");
+	}
+
+	private static boolean sameAs(Path file, byte[] bytes) {
+		try {
+			return Arrays.equals(Files.readAllBytes(file), bytes);
+		}
+		catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+	}
+
+	@Test
+	void readAllBytesFailsAsFilesReadAllBytes() throws IOException {
+		StepVerifier.create(AioFiles.readAllBytes(dir.resolve("missing.bin"), resources))
+				.expectError(NoSuchFileException.class).verify(TIMEOUT);
+		StepVerifier.create(AioFiles.readAllBytes(dir, resources))
+				.expectErrorSatisfies(e -> {
+					assertTrue(e instanceof IOException, e.toString());
+					assertTrue(String.valueOf(e.getMessage()).contains("Is a directory"), e.toString());
+				})
+				.verify(TIMEOUT);
+		Path target = TestFiles.randomFile(dir, "target.bin", random, 100);
+		Path link = Files.createSymbolicLink(dir.resolve("link.bin"), target);
+		assertEquals(100, AioFiles.readAllBytes(link, resources).block(TIMEOUT).length, "links are followed");
+		String refused = assertThrows(IOException.class,
+				() -> FileChannel.open(link, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS).close())
+				.getMessage();
+		StepVerifier.create(AioFiles.readAllBytes(link, resources, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+				.expectErrorSatisfies(e -> assertEquals(refused, e.getMessage(), "FileChannel's message"))
+				.verify(TIMEOUT);
+		StepVerifier.create(AioFiles.readAllBytes(target, resources, WRITE))
+				.expectError(IllegalArgumentException.class).verify(TIMEOUT);
+		Path huge = dir.resolve("sparse-3g.bin");
+		try (FileChannel channel = FileChannel.open(huge, CREATE_NEW, WRITE)) {
+			channel.truncate(0).write(java.nio.ByteBuffer.wrap(new byte[] {1}), 3L << 30);
+		}
+		StepVerifier.create(AioFiles.readAllBytes(huge, resources))
+				.expectErrorSatisfies(e -> {
+					assertEquals(OutOfMemoryError.class, e.getClass(), e.toString());
+					assertEquals("Required array size too large", e.getMessage());
+				})
+				.verify(TIMEOUT);
+	}
+
+	@Test
+	void cancelledWholeFileReadsLeaveNothingOpen() throws IOException {
+		Path file = TestFiles.randomFile(dir, "cancelled.bin", random, 200_000);
+		for (int i = 0; i < (int) Math.max(50, 1000 * SCALE); i++) {
+			AioFiles.readAllBytes(file, resources).subscribe().dispose();
+		}
+		assertEquals(200_000, AioFiles.readAllBytes(file, resources).block(TIMEOUT).length);
 	}
 
 	// ---- backpressure ----

@@ -1,5 +1,6 @@
 package dev.reactoraio.internal.core;
 
+import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -177,8 +178,45 @@ public abstract class IoLoop implements Executor {
 	/** Loop thread: the current size of an open file. */
 	public abstract void size(FileHandle file, SizeCallback callback);
 
+	/**
+	 * Loop thread: reads the whole file {@code spec} names, as {@code Files.readAllBytes} does (its
+	 * exceptions, its growth when the file grows while read). Here a task of the blocking pool holding one
+	 * slot; engines that can do better (io_uring) override it.
+	 */
+	public void readWholeFile(OpenSpec spec, WholeFileCallback callback) {
+		byte[][] bytes = new byte[1][];
+		IoRequest request = new IoRequest(IoRequest.BLOCKING, null, (r, result) -> {
+			Throwable failure = r.failure;
+			if (failure != null || bytes[0] == null) {
+				callback.done(null, failure != null ? failure : IoErrors.of(r, result));
+			}
+			else {
+				callback.done(bytes[0], null);
+			}
+		});
+		request.blocking = r -> {
+			try {
+				bytes[0] = WholeFiles.readBlocking(spec);
+				return bytes[0].length;
+			}
+			catch (IOException e) {
+				throw new java.io.UncheckedIOException(e);
+			}
+		};
+		request.onCompletionFailure = t -> callback.done(null, t);
+		submit(request);
+	}
+
 	/** A description of the engine for diagnostics and the log, e.g. flags of the ring. */
 	public abstract String describe();
+
+	/**
+	 * Whether this loop reads a whole small file in one linked submission ({@link IoRequest#OPEN_READ_CLOSE}):
+	 * io_uring where the kernel opens into direct descriptors.
+	 */
+	public boolean wholeFileChains() {
+		return false;
+	}
 
 	/** The descriptor of an open file an engine reports to the diagnostics, or -1. */
 	public int descriptorOf(FileHandle file) {
@@ -208,7 +246,7 @@ public abstract class IoLoop implements Executor {
 			file.issued(request);
 		}
 		submitted++;
-		if (inFlight < capacity && waiting.isEmpty()) {
+		if (inFlight + request.completions <= capacity && waiting.isEmpty()) {
 			start(request);
 		}
 		else {
@@ -222,13 +260,16 @@ public abstract class IoLoop implements Executor {
 		deliver(request, -Errno.EBADF);
 	}
 
-	/** Loop thread. The request will complete (with {@code -ECANCELED} if it never started). */
+	/**
+	 * Loop thread. The request will complete (with {@code -ECANCELED} if it never started). A chain in
+	 * flight runs to its end: its last step releases what the first acquired.
+	 */
 	public final void cancel(IoRequest request) {
 		if (request.cancelled) {
 			return;
 		}
 		request.cancelled = true;
-		if (request.slot >= 0) {
+		if (request.slot >= 0 && request.completions == 1) {
 			cancelIssued(request);
 		}
 	}
@@ -240,52 +281,89 @@ public abstract class IoLoop implements Executor {
 				// admitted before close began, still waiting for room: close wins, the descriptor is not used
 				request.failure = new AsynchronousCloseException();
 			}
+			if (request.results != null) {
+				java.util.Arrays.fill(request.results, -Errno.ECANCELED);
+			}
 			finish(request, -Errno.ECANCELED);
 			return;
 		}
 		int slot = freeSlots[--freeTop];
 		slots[slot] = request;
 		request.slot = slot;
-		inFlight++;
+		request.pending = request.completions;
+		inFlight += request.completions;
 		if (inFlight > peakInFlight) {
 			peakInFlight = inFlight;
 		}
 		request.issuedAt = System.nanoTime();
-		issue(request);
+		java.util.function.ToLongFunction<IoRequest> work = request.blocking;
+		if (request.op == IoRequest.BLOCKING && work != null) {
+			offload(request, work);
+		}
+		else {
+			issue(request);
+		}
 	}
+
+	/** Bits 30-31 of a token: the step of a chain a completion belongs to. */
+	private static final int STEP_SHIFT = 30;
+	private static final int SLOT_MASK = (1 << STEP_SHIFT) - 1;
 
 	/** The token an engine stores in user_data / aio_data: generation and slot. */
 	protected final long token(IoRequest request) {
 		return ((long) slotGeneration[request.slot] << 32) | request.slot;
 	}
 
+	/** The token of step {@code step} of a chain (the first step's is {@link #token}). */
+	protected final long token(IoRequest request, int step) {
+		return token(request) | ((long) step << STEP_SHIFT);
+	}
+
 	/** Engine: the request in flight under {@code token}, or null. */
 	protected final @Nullable IoRequest inFlightRequest(long token) {
-		int slot = (int) token;
+		int slot = (int) token & SLOT_MASK;
 		if (slot < 0 || slot >= slots.length || slotGeneration[slot] != (int) (token >>> 32)) {
 			return null;
 		}
 		return slots[slot];
 	}
 
-	/** Engine: a completion arrived for {@code token}. Stale tokens (never expected) are ignored. */
+	/**
+	 * Engine: a completion arrived for {@code token}. Stale tokens (never expected) are ignored. A chain
+	 * finishes with its last completion, and only then returns its units of capacity: so no more chains
+	 * are in flight than capacity / steps, and what an engine holds per chain (a direct descriptor slot)
+	 * is bounded by that.
+	 */
 	protected final void complete(long token, long result) {
-		int slot = (int) token;
+		int slot = (int) token & SLOT_MASK;
 		if (slot < 0 || slot >= slots.length || slots[slot] == null
 				|| slotGeneration[slot] != (int) (token >>> 32)) {
 			log.warn("{}: completion for unknown token {} (result {})", name, token, result);
 			return;
 		}
 		IoRequest request = slots[slot];
+		long[] results = request.results;
+		if (results != null) {
+			results[(int) token >>> STEP_SHIFT] = result;
+			if (--request.pending > 0) {
+				return;
+			}
+			retired(request);
+		}
+		inFlight -= request.completions;
 		slots[slot] = null;
 		slotGeneration[slot]++;
 		freeSlots[freeTop++] = slot;
 		request.slot = -1;
-		inFlight--;
 		finish(request, result);
-		while (inFlight < capacity && !waiting.isEmpty()) {
+		while (!waiting.isEmpty() && inFlight + waiting.peek().completions <= capacity) {
 			start(waiting.poll());
 		}
+	}
+
+	/** Engine, loop thread: every completion of a chain arrived; release what the engine held for it. */
+	protected void retired(IoRequest request) {
+		// nothing by default
 	}
 
 	/**

@@ -31,12 +31,31 @@ public final class IoRequest {
 	public static final byte FALLOCATE = 8;
 	/** unlinkat(AT_FDCWD, memory, 0). */
 	public static final byte UNLINK = 9;
+	/**
+	 * A whole small file in one linked chain (io_uring with direct descriptors): openat(AT_FDCWD, path at
+	 * {@link #memory}'s start, flags in {@link #offset}) into a direct descriptor, read {@link #length}
+	 * bytes at {@link #DATA_OFFSET} of {@link #memory}, close. Three completions, results in {@link #results}.
+	 */
+	public static final byte OPEN_READ_CLOSE = 10;
+	/** Blocking work on the pool ({@link #blocking}), holding a slot like any request. */
+	public static final byte BLOCKING = 11;
+
+	/** The steps (and completions) of an {@link #OPEN_READ_CLOSE}. */
+	public static final int OPEN_READ_CLOSE_STEPS = 3;
+
+	/** Where an {@link #OPEN_READ_CLOSE} reads to in its buffer: the path comes first. */
+	public static final int DATA_OFFSET = 4096;
 
 	public static final int FSYNC_DATASYNC = 1;
 
 	public final byte op;
 	/** The file, or {@code null} for OPEN and UNLINK. */
 	public final @Nullable FileHandle file;
+	/**
+	 * The descriptor of a request that has no {@link #file}: the one a CLOSE closes, or a whole-file read's
+	 * own; -1 for those that name a path (OPEN, UNLINK).
+	 */
+	public int fd = -1;
 	/** Use the file's page-cache descriptor even when it was opened with O_DIRECT. */
 	public boolean buffered;
 	/** The bytes to read into or write from: position to limit. A path for OPEN/UNLINK. */
@@ -63,6 +82,12 @@ public final class IoRequest {
 	public java.util.function.@Nullable Consumer<Throwable> onCompletionFailure;
 	/** Set by engines that fail with a Java exception rather than an errno; the result is then -EIO. */
 	public @Nullable Throwable failure;
+	/** The work of a {@link #BLOCKING} request: returns a result or -errno; may throw (then -EIO and {@link #failure}). */
+	public java.util.function.@Nullable ToLongFunction<IoRequest> blocking;
+	/** How many completions the request produces (a linked chain: one per step); it holds as many units of capacity. */
+	public final int completions;
+	/** The result of each step of a chain, in order; null for a single request. */
+	public final long @Nullable [] results;
 
 	// ---- owned by the loop ----
 	/** True once the issuer asked for cancellation; the completion still arrives. */
@@ -76,11 +101,22 @@ public final class IoRequest {
 	boolean done;
 	/** Which engine path carried it, for the per-operation fallback statistics. */
 	boolean offloaded;
+	/** Completions of a chain still to arrive. */
+	int pending;
+	/** Engine state of a chain: the direct descriptor slot it uses, or -1. */
+	public int directSlot = -1;
 
 	public IoRequest(byte op, @Nullable FileHandle file, IoCompletion completion) {
+		this(op, file, completion, 1);
+	}
+
+	/** A request producing {@code completions} completions (a linked chain of that many steps). */
+	public IoRequest(byte op, @Nullable FileHandle file, IoCompletion completion, int completions) {
 		this.op = op;
 		this.file = file;
 		this.completion = completion;
+		this.completions = completions;
+		this.results = completions > 1 ? new long[completions] : null;
 	}
 
 	public static IoRequest transfer(byte op, FileHandle file, ByteBuffer memory, long position, IoCompletion completion) {
@@ -134,6 +170,8 @@ public final class IoRequest {
 			case FTRUNCATE: return "ftruncate";
 			case FALLOCATE: return "fallocate";
 			case UNLINK: return "unlink";
+			case OPEN_READ_CLOSE: return "open-read-close";
+			case BLOCKING: return "blocking";
 			default: return "op" + op;
 		}
 	}

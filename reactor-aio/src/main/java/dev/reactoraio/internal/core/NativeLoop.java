@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -75,6 +76,148 @@ public abstract class NativeLoop extends IoLoop {
 		submit(unlink);
 	}
 
+	/**
+	 * Whether opening and reading a buffered file are asynchronous here (io_uring), so that a whole-file
+	 * read is worth doing as requests of the ring rather than one task of the blocking pool.
+	 */
+	protected boolean asyncOpenAndRead() {
+		return false;
+	}
+
+	/** Bytes a whole-file chain reads at once; a larger file is read again with separate requests. */
+	static final int CHAIN_BUFFER = 64 << 10;
+
+	/** The most one read of a larger whole file asks for. */
+	private static final int WHOLE_FILE_CHUNK = 1 << 20;
+
+	/**
+	 * A whole file: on io_uring with direct descriptors, one linked submission (open, read up to
+	 * {@link #CHAIN_BUFFER} less the path's room, close); a file that fills it is read again with an open,
+	 * reads sized by statx and a close, as is every file where the kernel has no direct descriptors.
+	 * Kernel AIO reads buffered files on the blocking pool anyway: there, one task does it all.
+	 */
+	@Override
+	public void readWholeFile(OpenSpec spec, WholeFileCallback callback) {
+		if (!asyncOpenAndRead()) {
+			super.readWholeFile(spec, callback);
+			return;
+		}
+		byte[] path = spec.absolutePath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		if (wholeFileChains() && path.length < IoRequest.DATA_OFFSET) {
+			readInOneChain(spec, path, callback);
+		}
+		else {
+			new WholeFileReader(spec, callback).open();
+		}
+	}
+
+	private void readInOneChain(OpenSpec spec, byte[] path, WholeFileCallback callback) {
+		BufferPool.Pooled buffer = buffers.acquire(CHAIN_BUFFER, BufferPool.PAGE);
+		buffer.buffer.put(0, path).put(path.length, (byte) 0);
+		int wanted = CHAIN_BUFFER - IoRequest.DATA_OFFSET;
+		IoRequest chain = new IoRequest(IoRequest.OPEN_READ_CLOSE, null, (r, result) -> {
+			long[] results = java.util.Objects.requireNonNull(r.results);
+			Throwable failure = r.failure;
+			if (failure != null) {
+				callback.done(null, failure);
+			}
+			else if (results[0] < 0) {
+				callback.done(null, explainOpenFailure(spec, (int) -results[0], spec.flags));
+			}
+			else if (results[1] < 0) {
+				callback.done(null, new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, wanted));
+			}
+			else if (results[1] < wanted) {
+				byte[] bytes = new byte[(int) results[1]];
+				java.util.Objects.requireNonNull(r.memory).get(IoRequest.DATA_OFFSET, bytes);
+				callback.done(bytes, null);
+			}
+			else {
+				new WholeFileReader(spec, callback).open(); // larger than one chain reads: read it again, sized
+			}
+		}, IoRequest.OPEN_READ_CLOSE_STEPS).use(buffer);
+		chain.offset = spec.flags;
+		chain.length = wanted;
+		chain.onCompletionFailure = t -> callback.done(null, t);
+		submit(chain);
+	}
+
+	/**
+	 * A whole file as separate requests: open, statx for the size, reads into a pooled buffer copied into
+	 * the array until a short read says the file ended, close. The descriptor is closed whatever happens,
+	 * by the last completion; nothing else can see it.
+	 */
+	private final class WholeFileReader implements IoCompletion {
+		private final OpenSpec spec;
+		private final WholeFileCallback callback;
+		private int fd = -1;
+		private byte[] bytes = new byte[0];
+		private int filled;
+		private int asked;
+
+		WholeFileReader(OpenSpec spec, WholeFileCallback callback) {
+			this.spec = spec;
+			this.callback = callback;
+		}
+
+		void open() {
+			openat(spec, spec.flags, (descriptor, error) -> {
+				if (error != null) {
+					callback.done(null, error);
+					return;
+				}
+				fd = descriptor;
+				Statx statx = statxNow(descriptor);
+				if (statx == null) {
+					finish(null, IoErrors.forPath(statxErrno, spec.path));
+				}
+				else if (statx.size > WholeFiles.MAX_ARRAY) {
+					finish(null, WholeFiles.tooLarge());
+				}
+				else {
+					bytes = new byte[(int) statx.size];
+					readMore();
+				}
+			});
+		}
+
+		/** Reads what the array has room for and one byte more: a short read is the end of the file. */
+		private void readMore() {
+			asked = (int) Math.min(WHOLE_FILE_CHUNK, bytes.length - filled + 1L);
+			IoRequest read = new IoRequest(IoRequest.READ, null, this).use(buffers.acquire(asked, BufferPool.PAGE));
+			read.length = asked;
+			read.offset = filled;
+			read.fd = fd;
+			read.onCompletionFailure = t -> finish(null, t);
+			submit(read);
+		}
+
+		@Override
+		public void onComplete(IoRequest read, long result) {
+			if (result < 0) {
+				finish(null, new dev.reactoraio.AioIOException((int) -result, "read", spec.path, read.offset, read.length));
+				return;
+			}
+			int n = (int) result;
+			while (filled + n > bytes.length) {
+				bytes = WholeFiles.grow(bytes); // the file grew since statx
+			}
+			java.util.Objects.requireNonNull(read.memory).get(0, bytes, filled, n);
+			filled += n;
+			if (n < asked) {
+				finish(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled), null);
+			}
+			else {
+				readMore();
+			}
+		}
+
+		private void finish(byte @Nullable [] result, @Nullable Throwable error) {
+			submit(closeRequest(fd, (r, ignored) -> { }));
+			callback.done(result, error);
+		}
+	}
+
 	private interface FdCallback {
 		void done(int fd, @Nullable Throwable error);
 	}
@@ -105,6 +248,10 @@ public abstract class NativeLoop extends IoLoop {
 	}
 
 	private static IOException explainOpenFailure(OpenSpec spec, int errno, int flags) {
+		if (errno == Errno.ELOOP && spec.noFollow) {
+			// what FileChannel.open says
+			return new IOException(Errno.message(errno) + " (NOFOLLOW_LINKS specified)");
+		}
 		if (errno == Errno.EINVAL && (flags & Native.table().oDirect) != 0) {
 			return new FileSystemException(spec.path.toString(), null,
 					Errno.message(errno) + " (the file system does not support O_DIRECT)");
@@ -143,17 +290,27 @@ public abstract class NativeLoop extends IoLoop {
 	 * a thread hop each way for every file opened.
 	 */
 	private void inlineStatx(NativeFile file, java.util.function.BiConsumer<@Nullable Statx, @Nullable Throwable> callback) {
-		BufferPool.Pooled buffer = buffers.acquire(Statx.SIZE, 8);
-		int r = Native.statx(file.fd, emptyPath(), Native.AT_EMPTY_PATH | Native.AT_STATX_DONT_SYNC, Statx.MASK,
-				buffer.address);
-		Statx statx = r < 0 ? null : new Statx(buffer.buffer);
-		buffers.release(buffer);
+		Statx statx = statxNow(file.fd);
 		if (statx == null) {
-			callback.accept(null, IoErrors.forPath(-r, file.path));
+			callback.accept(null, IoErrors.forPath(statxErrno, file.path));
 		}
 		else {
 			callback.accept(statx, null);
 		}
+	}
+
+	/** Loop thread: the errno of the last {@link #statxNow} that failed. */
+	private int statxErrno;
+
+	/** statx of an open descriptor, here and now; null on failure ({@link #statxErrno} says why). */
+	private @Nullable Statx statxNow(int fd) {
+		BufferPool.Pooled buffer = buffers.acquire(Statx.SIZE, 8);
+		int r = Native.statx(fd, emptyPath(), Native.AT_EMPTY_PATH | Native.AT_STATX_DONT_SYNC, Statx.MASK,
+				buffer.address);
+		statxErrno = -r;
+		Statx statx = r < 0 ? null : new Statx(buffer.buffer);
+		buffers.release(buffer);
+		return statx;
 	}
 
 	/** Loop thread: statx of an open file; the callback gets the parsed struct or the error. */
@@ -268,7 +425,7 @@ public abstract class NativeLoop extends IoLoop {
 
 	private static IoRequest closeRequest(int fd, IoCompletion completion) {
 		IoRequest close = new IoRequest(IoRequest.CLOSE, null, completion);
-		close.offset = fd;
+		close.fd = fd;
 		return close;
 	}
 
@@ -279,11 +436,11 @@ public abstract class NativeLoop extends IoLoop {
 
 	/** The descriptor a request addresses: its file's (direct or page-cache) descriptor, or {@code offset} for CLOSE. */
 	protected static int fdOf(IoRequest request) {
-		if (request.op == IoRequest.CLOSE) {
-			return (int) request.offset;
-		}
 		NativeFile file = (NativeFile) request.file;
-		return file == null ? Native.AT_FDCWD : file.fdFor(request);
+		if (file != null) {
+			return file.fdFor(request);
+		}
+		return request.fd >= 0 ? request.fd : Native.AT_FDCWD;
 	}
 
 	/** Address of a request's memory at its position (the engine's view of {@link IoRequest#memory}). */

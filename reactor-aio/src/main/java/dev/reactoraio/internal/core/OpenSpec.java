@@ -29,22 +29,25 @@ public final class OpenSpec {
 	public final boolean deleteOnClose;
 	/** O_APPEND: every write goes to the end of the file, whatever position it names. */
 	public final boolean append;
+	/** NOFOLLOW_LINKS was asked (DELETE_ON_CLOSE refuses a link too, but reports it as the JDK does, differently). */
+	public final boolean noFollow;
 	/** open(2) flags without O_DIRECT (engines add it for the direct descriptor). */
 	public final int flags;
 	/** The same options for FileChannel.open (the NIO engine). */
 	public final Set<OpenOption> nioOptions;
 
 	private OpenSpec(Path path, boolean read, boolean write, boolean direct, boolean deleteOnClose, boolean append,
-			int flags, Set<OpenOption> nioOptions) {
+			boolean noFollow, int flags, Set<OpenOption> nioOptions) {
 		this.path = path;
-		this.absolutePath = path.toAbsolutePath().toString();
+		this.absolutePath = path.isAbsolute() ? path.toString() : path.toAbsolutePath().toString();
 		this.read = read;
 		this.write = write;
 		this.direct = direct;
 		this.deleteOnClose = deleteOnClose;
 		this.append = append;
+		this.noFollow = noFollow;
 		this.flags = flags;
-		this.nioOptions = Collections.unmodifiableSet(nioOptions);
+		this.nioOptions = nioOptions;
 	}
 
 	/**
@@ -173,7 +176,23 @@ public final class OpenSpec {
 		if (noFollow || deleteOnClose) {
 			nio.add(LinkOption.NOFOLLOW_LINKS);
 		}
-		return new OpenSpec(path, read, write, direct, deleteOnClose, append, flags, nio);
+		return new OpenSpec(path, read, write, direct, deleteOnClose, append, noFollow, flags,
+				Collections.unmodifiableSet(nio));
+	}
+
+	private static final Set<OpenOption> READ_ONLY = Set.of(StandardOpenOption.READ);
+	private static final Set<OpenOption> READ_NO_FOLLOW = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+
+	/**
+	 * What {@code of(path, Set.of(READ))} (with NOFOLLOW_LINKS when asked) gives, without building sets:
+	 * whole-file reads make one per file.
+	 */
+	public static OpenSpec forReading(Path path, boolean noFollow) {
+		int flags = Native.O_CLOEXEC | Native.O_RDONLY;
+		if (noFollow) {
+			flags |= SyscallTable.CURRENT != null ? SyscallTable.CURRENT.oNofollow : 0;
+		}
+		return new OpenSpec(path, true, false, false, false, false, noFollow, flags, noFollow ? READ_NO_FOLLOW : READ_ONLY);
 	}
 
 	/** Flags for the page-cache descriptor of a direct file: no create, no truncate (the first open did that). */

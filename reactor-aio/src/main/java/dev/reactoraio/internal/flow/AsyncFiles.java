@@ -75,6 +75,29 @@ public final class AsyncFiles {
 				AsyncFile::close, (file, error) -> file.close(), AsyncFile::close);
 	}
 
+	/**
+	 * The whole file as one array, the reactive {@code Files.readAllBytes}: READ and NOFOLLOW_LINKS are the
+	 * options that make sense; the rest are refused as FileChannel refuses them for reading.
+	 */
+	public static Mono<byte[]> readAllBytes(Path path, AioResources resources, OpenOption... options) {
+		Objects.requireNonNull(path, "path");
+		Objects.requireNonNull(resources, "resources");
+		boolean noFollow = false;
+		for (OpenOption option : options) {
+			if (option == java.nio.file.LinkOption.NOFOLLOW_LINKS) {
+				noFollow = true;
+			}
+			else if (option != StandardOpenOption.READ) {
+				return Mono.error(new IllegalArgumentException(option + " not allowed: readAllBytes takes READ and "
+						+ "NOFOLLOW_LINKS (for O_DIRECT or ranges, use AsyncFile.readChunks)"));
+			}
+		}
+		if (!(resources instanceof DefaultAioResources)) {
+			return Mono.error(new IllegalArgumentException("resources must come from AioResources.builder() or global()"));
+		}
+		return new MonoReadAllBytes((DefaultAioResources) resources, OpenSpec.forReading(path, noFollow));
+	}
+
 	public static Mono<Long> writeAll(Publisher<? extends ByteBuffer> source, Path path, AioResources resources,
 			OpenOption... options) {
 		Objects.requireNonNull(source, "source");

@@ -33,6 +33,7 @@ public final class Errno {
 	public static final int EBADR = 53;
 	public static final int EOVERFLOW = 75;
 	public static final int EOPNOTSUPP = 95;
+	public static final int ETIMEDOUT = 110;
 	public static final int EALREADY = 114;
 	public static final int EDQUOT = 122;
 	public static final int ECANCELED = 125;
@@ -74,6 +75,7 @@ public final class Errno {
 		define(62, "ETIME", "Timer expired");
 		define(EOVERFLOW, "EOVERFLOW", "Value too large for defined data type");
 		define(EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported");
+		define(ETIMEDOUT, "ETIMEDOUT", "Connection timed out");
 		define(EALREADY, "EALREADY", "Operation already in progress");
 		define(EDQUOT, "EDQUOT", "Disk quota exceeded");
 		define(ECANCELED, "ECANCELED", "Operation canceled");

@@ -102,9 +102,19 @@ public final class DefaultAioResources implements AioResources {
 	}
 
 	/** The loop the next opened file is bound to (round-robin). */
+	/**
+	 * The loop for new work: the calling thread's own loop when it is one of these (work issued from a
+	 * signal, such as the next file of a {@code flatMap}, stays where its predecessor ran, with no hand-off
+	 * to another thread and no wake-up), otherwise the loops in turn.
+	 */
 	public IoLoop nextLoop() {
 		if (disposed) {
 			throw new IllegalStateException("AioResources '" + name + "' is disposed");
+		}
+		for (IoLoop loop : loops) {
+			if (loop.inLoop()) {
+				return loop;
+			}
 		}
 		return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
 	}

@@ -75,11 +75,25 @@ final class SubmissionQueue {
 		return tail - lvHead() == entries;
 	}
 
+	/** Entries free for filling. */
+	int free() {
+		return entries - (tail - lvHead());
+	}
+
 	/**
 	 * Fills the next SQE. Returns false (flow control, not an error) when the queue is full: the caller
 	 * submits what is queued and tries again.
 	 */
 	boolean enqueue(byte opcode, int fd, long off, long addr, int len, int opFlags, long userData) {
+		return enqueue(opcode, (byte) 0, fd, off, addr, len, opFlags, userData, 0);
+	}
+
+	/**
+	 * As {@link #enqueue(byte, int, long, long, int, int, long)}, with the SQE's {@code IOSQE_*} flags (a link
+	 * to the next entry, a fixed file) and its {@code file_index} (a direct descriptor slot + 1, or 0).
+	 */
+	boolean enqueue(byte opcode, byte sqeFlags, int fd, long off, long addr, int len, int opFlags, long userData,
+			int fileIndex) {
 		if (isFull()) {
 			return false;
 		}
@@ -87,6 +101,7 @@ final class SubmissionQueue {
 		ByteBuffer s = sqes;
 		s.putLong(base, 0L);
 		s.put(base, opcode);
+		s.put(base + 1, sqeFlags);
 		s.putInt(base + 4, fd);
 		s.putLong(base + 8, off);
 		s.putLong(base + 16, addr);
@@ -94,6 +109,7 @@ final class SubmissionQueue {
 		s.putInt(base + 28, opFlags);
 		s.putLong(base + 32, userData);
 		s.putLong(base + 40, 0L);
+		s.putInt(base + 44, fileIndex);
 		s.putLong(base + 48, 0L);
 		s.putLong(base + 56, 0L);
 		tail++;

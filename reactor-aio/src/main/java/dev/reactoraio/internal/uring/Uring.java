@@ -67,6 +67,8 @@ public final class Uring {
 	public static final byte IORING_OP_WRITE = 23;
 	public static final byte IORING_OP_UNLINKAT = 36;
 	public static final byte IORING_OP_FTRUNCATE = 55;
+	public static final byte IORING_OP_READV = 1;
+	public static final byte IORING_OP_WRITEV = 2;
 
 	static final String[] OPCODE_NAMES = {"NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED",
 			"POLL_ADD", "POLL_REMOVE", "SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT", "TIMEOUT_REMOVE", "ACCEPT",
@@ -81,6 +83,17 @@ public final class Uring {
 	public static final int IORING_FSYNC_DATASYNC = 1;
 	public static final int IORING_ENTER_GETEVENTS = 1;
 	public static final int IORING_REGISTER_PROBE = 8;
+	/** Registers a table of files, -1 for an empty slot (sparse tables since 5.5). */
+	public static final int IORING_REGISTER_FILES = 2;
+	public static final int IORING_UNREGISTER_FILES = 3;
+
+	// ---- SQE flags ----
+	/** The SQE's fd is an index into the registered file table. */
+	public static final byte IOSQE_FIXED_FILE = 1;
+	/** The next SQE starts only after this one completed successfully (a short read is a failure). */
+	public static final byte IOSQE_IO_LINK = 1 << 2;
+	/** The next SQE starts after this one, whatever its result. */
+	public static final byte IOSQE_IO_HARDLINK = 1 << 3;
 	public static final int IORING_REGISTER_IOWQ_MAX_WORKERS = 19;
 	public static final int IO_URING_OP_SUPPORTED = 1;
 

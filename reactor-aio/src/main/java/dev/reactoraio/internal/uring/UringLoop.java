@@ -10,6 +10,7 @@ import dev.reactoraio.internal.core.NativeLoop;
 import dev.reactoraio.internal.core.WakeupFd;
 import dev.reactoraio.internal.jnr.Errno;
 import dev.reactoraio.internal.jnr.Native;
+import org.jspecify.annotations.Nullable;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -31,6 +32,7 @@ public final class UringLoop extends NativeLoop {
 
 	private static final long EVENTFD_TOKEN = -1L;
 	private static final long CANCEL_TOKEN = -2L;
+	private static final long PROBE_TOKEN = -3L;
 
 	private final UringProbe probe;
 	private final int requestedEntries;
@@ -45,6 +47,11 @@ public final class UringLoop extends NativeLoop {
 	private final ArrayDeque<IoRequest> overflow = new ArrayDeque<>();
 	private final CompletionQueue.Handler onCqe = this::onCqe;
 	private int lastEnterErrno;
+	/** Free slots of the registered (direct descriptor) file table; empty when the kernel has none. */
+	private int[] freeDirect = new int[0];
+	private int freeDirectTop;
+	/** Why whole-file chains are not used on this ring, or null when they are. */
+	private @Nullable String chainsUnavailable = "not probed";
 
 	public UringLoop(String name, BlockingPool blockingPool, UringProbe probe, int entries, int iowqBoundedWorkers,
 			boolean deferTaskrun) {
@@ -83,7 +90,85 @@ public final class UringLoop extends NativeLoop {
 		}
 		int cq = ring.cqEntries();
 		cancelReserve = Math.max(1, cq / 16);
-		return cq - 1 - cancelReserve;
+		int capacity = cq - 1 - cancelReserve;
+		setUpDirectFiles(capacity / IoRequest.OPEN_READ_CLOSE_STEPS + 1);
+		return capacity;
+	}
+
+	/**
+	 * Registers a sparse table of {@code size} files and tries one openat into it and one close of it, so
+	 * that whole-file chains (open into a direct descriptor, read, close: one submission) are used only
+	 * where this kernel does them. Any failure leaves them off, with the reason for {@link #describe()}.
+	 */
+	private void setUpDirectFiles(int size) {
+		if (!probe.supports(Uring.IORING_OP_OPENAT) || !probe.supports(Uring.IORING_OP_CLOSE)) {
+			chainsUnavailable = "no IORING_OP_OPENAT/CLOSE";
+			return;
+		}
+		long table = Native.allocate(4L * size);
+		try {
+			for (int i = 0; i < size; i++) {
+				Native.putInt(table + 4L * i, -1);
+			}
+			int r = ring.register(Uring.IORING_REGISTER_FILES, table, size);
+			if (r < 0) {
+				chainsUnavailable = "IORING_REGISTER_FILES: " + Errno.describe(-r);
+				return;
+			}
+		}
+		finally {
+			Native.free(table);
+		}
+		long root = Native.allocate(8);
+		try {
+			Native.putLong(root, '/');
+			int opened = probeStep(Uring.IORING_OP_OPENAT, Native.AT_FDCWD, root, Native.O_RDONLY);
+			int closed = opened == 0 ? probeStep(Uring.IORING_OP_CLOSE, 0, 0, 0) : opened;
+			if (opened != 0 || closed != 0) {
+				chainsUnavailable = "openat into a direct descriptor: " + Errno.describe(-Math.min(opened, closed));
+				ring.register(Uring.IORING_UNREGISTER_FILES, 0, 0);
+				return;
+			}
+		}
+		finally {
+			Native.free(root);
+		}
+		freeDirect = new int[size];
+		for (int i = 0; i < size; i++) {
+			freeDirect[i] = size - 1 - i;
+		}
+		freeDirectTop = size;
+		chainsUnavailable = null;
+	}
+
+	/** At setup, before the loop runs: one SQE on direct descriptor slot 0, waited for; its result. */
+	private int probeStep(byte opcode, int fd, long path, int openFlags) {
+		if (!ring.sq.enqueue(opcode, (byte) 0, fd, 0, path, 0, openFlags, PROBE_TOKEN, 1)) {
+			return -Errno.EBUSY;
+		}
+		int[] result = {-Errno.ETIMEDOUT};
+		for (int attempt = 0; attempt < 100 && result[0] == -Errno.ETIMEDOUT; attempt++) {
+			int r = ring.enter(ring.sq.flush(), 1, Uring.IORING_ENTER_GETEVENTS);
+			if (r < 0 && r != -Errno.EINTR) {
+				return r;
+			}
+			ring.cq.drain((userData, res) -> {
+				if (userData == PROBE_TOKEN) {
+					result[0] = res;
+				}
+			});
+		}
+		return result[0];
+	}
+
+	@Override
+	protected boolean asyncOpenAndRead() {
+		return probe.supports(Uring.IORING_OP_OPENAT) && probe.supports(Uring.IORING_OP_READ);
+	}
+
+	@Override
+	public boolean wholeFileChains() {
+		return chainsUnavailable == null && capacity() >= IoRequest.OPEN_READ_CLOSE_STEPS;
 	}
 
 	@Override
@@ -91,7 +176,9 @@ public final class UringLoop extends NativeLoop {
 		Ring r = ring;
 		return r == null ? "io_uring (not started)"
 				: "io_uring fd=" + r.fd + " sq=" + r.sqEntries() + " cq=" + r.cqEntries() + " flags="
-						+ Uring.setupFlagNames(r.flags) + " capacity=" + capacity();
+						+ Uring.setupFlagNames(r.flags) + " capacity=" + capacity() + " whole-file chains="
+						+ (chainsUnavailable == null ? "yes (" + freeDirect.length + " direct descriptors)"
+								: "no (" + chainsUnavailable + ")");
 	}
 
 	/** The setup flags the ring was created with. */
@@ -101,6 +188,12 @@ public final class UringLoop extends NativeLoop {
 
 	@Override
 	protected void issue(IoRequest request) {
+		if (request.op == IoRequest.OPEN_READ_CLOSE) {
+			if (!overflow.isEmpty() || !enqueueChain(request)) {
+				overflow.add(request);
+			}
+			return;
+		}
 		byte opcode = opcodeOf(request.op);
 		if (!probe.supports(opcode)) {
 			offload(request, NativeLoop::performBlocking);
@@ -159,6 +252,38 @@ public final class UringLoop extends NativeLoop {
 		}
 	}
 
+	/**
+	 * The three SQEs of a whole-file chain, all or none: openat into a free direct descriptor slot, linked
+	 * (only if it opened) to the read of that slot, hard-linked (whatever the read did) to its close.
+	 */
+	private boolean enqueueChain(IoRequest request) {
+		if (ring.sq.free() < IoRequest.OPEN_READ_CLOSE_STEPS) {
+			submitQueued();
+			if (ring.sq.free() < IoRequest.OPEN_READ_CLOSE_STEPS) {
+				return false;
+			}
+		}
+		int slot = request.directSlot >= 0 ? request.directSlot : freeDirect[--freeDirectTop];
+		request.directSlot = slot;
+		long base = addressOf(request);
+		SubmissionQueue sq = ring.sq;
+		// a direct descriptor is no descriptor of the process: O_CLOEXEC has no meaning there (EINVAL)
+		sq.enqueue(Uring.IORING_OP_OPENAT, Uring.IOSQE_IO_LINK, Native.AT_FDCWD, 0, base, 0,
+				(int) request.offset & ~Native.O_CLOEXEC, token(request, 0), slot + 1);
+		sq.enqueue(Uring.IORING_OP_READ, (byte) (Uring.IOSQE_FIXED_FILE | Uring.IOSQE_IO_HARDLINK), slot, 0,
+				base + IoRequest.DATA_OFFSET, request.length, 0, token(request, 1), 0);
+		sq.enqueue(Uring.IORING_OP_CLOSE, (byte) 0, 0, 0, 0, 0, 0, token(request, 2), slot + 1);
+		return true;
+	}
+
+	@Override
+	protected void retired(IoRequest request) {
+		if (request.directSlot >= 0) {
+			freeDirect[freeDirectTop++] = request.directSlot;
+			request.directSlot = -1;
+		}
+	}
+
 	/** Submits what the SQ holds without waiting, to make room. */
 	private void submitQueued() {
 		int toSubmit = ring.sq.flush();
@@ -192,7 +317,9 @@ public final class UringLoop extends NativeLoop {
 		Iterator<IoRequest> pending = overflow.iterator();
 		while (pending.hasNext()) {
 			IoRequest request = pending.next();
-			if (!enqueue(request, opcodeOf(request.op))) {
+			boolean queued = request.op == IoRequest.OPEN_READ_CLOSE ? enqueueChain(request)
+					: enqueue(request, opcodeOf(request.op));
+			if (!queued) {
 				break;
 			}
 			pending.remove();
