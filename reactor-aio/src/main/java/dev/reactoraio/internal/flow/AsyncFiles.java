@@ -11,6 +11,7 @@ import java.util.Set;
 
 import dev.reactoraio.AioResources;
 import dev.reactoraio.AsyncFile;
+import dev.reactoraio.BufferProvider;
 import dev.reactoraio.internal.core.IoLoop;
 import dev.reactoraio.internal.core.OpenSpec;
 import dev.reactoraio.internal.runtime.DefaultAioResources;
@@ -64,6 +65,7 @@ public final class AsyncFiles {
 
 	public static Flux<ByteBuffer> readAll(Path path, int chunkSize, AioResources resources, OpenOption... options) {
 		Objects.requireNonNull(path, "path");
+		Objects.requireNonNull(resources, "resources");
 		if (chunkSize <= 0) {
 			return Flux.error(new IllegalArgumentException("chunkSize must be > 0, was " + chunkSize));
 		}
@@ -71,8 +73,17 @@ public final class AsyncFiles {
 		if (set.contains(StandardOpenOption.WRITE) || set.contains(StandardOpenOption.APPEND)) {
 			return Flux.error(new IllegalArgumentException("WRITE and APPEND are not allowed when reading"));
 		}
-		return Flux.usingWhen(open(path, set, resources), file -> file.readChunks(0, Long.MAX_VALUE, chunkSize),
-				AsyncFile::close, (file, error) -> file.close(), AsyncFile::close);
+		if (!(resources instanceof DefaultAioResources)) {
+			return Flux.error(new IllegalArgumentException("resources must come from AioResources.builder() or global()"));
+		}
+		OpenSpec spec;
+		try {
+			spec = set.isEmpty() ? OpenSpec.forReading(path, false) : OpenSpec.of(path, set);
+		}
+		catch (RuntimeException e) {
+			return Flux.error(e);
+		}
+		return new FluxReadFile<>((DefaultAioResources) resources, spec, chunkSize, BufferProvider.heapByteBuffers());
 	}
 
 	/**

@@ -15,6 +15,7 @@ import dev.reactoraio.internal.core.IoCompletion;
 import dev.reactoraio.internal.core.IoErrors;
 import dev.reactoraio.internal.core.IoLoop;
 import dev.reactoraio.internal.core.IoRequest;
+import dev.reactoraio.internal.core.OpenSpec;
 import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
@@ -91,7 +92,10 @@ final class FluxReadChunks<B> extends Flux<B> {
 		volatile boolean cancelled;
 		private volatile @Nullable Throwable invalidRequest;
 
-		private final FileHandle file;
+		/** The file; for a stream that opens its own ({@link #owned}), null until it is open. */
+		private @Nullable FileHandle file;
+		/** What to open, for a stream that opens and closes its own file ({@code AioFiles.read}); else null. */
+		private final @Nullable OpenSpec owned;
 		private final IoLoop loop;
 		private final int chunkSize;
 		private final int readahead;
@@ -105,21 +109,42 @@ final class FluxReadChunks<B> extends Flux<B> {
 		private long nextPosition;
 		private long remaining;
 		private boolean started;
+		private boolean opening;
 		private boolean demanded;
 		private boolean noMoreChunks;
 		private boolean terminated;
 		private @Nullable Throwable error;
 
 		ReadStream(CoreSubscriber<? super B> actual, FluxReadChunks<B> parent) {
+			this(actual, parent.file.loop, parent.file, null, parent.position, parent.count, parent.chunkSize,
+					parent.readahead, parent.provider);
+		}
+
+		/**
+		 * A stream of {@code owned} (when not null; {@code file} is then null): it opens the file on
+		 * {@code loop} with the first request, and closes it before its terminal signal, or after a cancel.
+		 */
+		ReadStream(CoreSubscriber<? super B> actual, IoLoop loop, @Nullable FileHandle file, @Nullable OpenSpec owned,
+				long position, long count, int chunkSize, int readahead, BufferProvider<B> provider) {
 			this.actual = actual;
-			this.file = parent.file;
-			this.loop = parent.file.loop;
-			this.chunkSize = parent.chunkSize;
-			this.readahead = parent.readahead;
-			this.provider = parent.provider;
-			this.nextPosition = parent.position;
-			this.remaining = parent.count;
-			this.window = new ArrayDeque<>(parent.readahead);
+			this.file = file;
+			this.owned = owned;
+			this.loop = loop;
+			this.chunkSize = chunkSize;
+			this.readahead = readahead;
+			this.provider = provider;
+			this.nextPosition = position;
+			this.remaining = count;
+			this.window = new ArrayDeque<>(readahead);
+		}
+
+		private FileHandle file() {
+			return Objects.requireNonNull(file);
+		}
+
+		private String filePath() {
+			FileHandle f = file;
+			return String.valueOf(f != null ? f.path : owned != null ? owned.path : "?");
 		}
 
 		@Override
@@ -175,7 +200,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 				}
 				catch (Throwable t) {
 					// an Error too (OutOfMemoryError from a provider's allocate): the subscriber must hear of it
-					log.error("read stream of " + file.path + " failed", t);
+					log.error("read stream of " + filePath() + " failed", t);
 					stopQuietly(t);
 				}
 				missed = WIP.addAndGet(this, -missed);
@@ -188,7 +213,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 				stop(t, true);
 			}
 			catch (Throwable t2) {
-				log.error("ending the read stream of " + file.path + " failed", t2);
+				log.error("ending the read stream of " + filePath() + " failed", t2);
 			}
 		}
 
@@ -205,22 +230,32 @@ final class FluxReadChunks<B> extends Flux<B> {
 				stop(null, false);
 				return;
 			}
-			if (!started) {
-				started = true;
-				if (file.isClosing()) {
-					stop(new ClosedChannelException(), true);
-					return;
-				}
-				if (!file.readable) {
-					stop(new NonReadableChannelException(), true);
-					return;
-				}
-				file.attach(this);
-			}
 			Throwable invalid = invalidRequest;
 			if (invalid != null) {
 				stop(invalid, true);
 				return;
+			}
+			OpenSpec spec = owned;
+			if (spec != null && file == null) {
+				// opened at subscription, as usingWhen does: a missing file is an error signal without demand
+				if (!opening) {
+					opening = true;
+					loop.open(spec, this::opened);
+				}
+				return;
+			}
+			FileHandle f = file();
+			if (!started) {
+				started = true;
+				if (f.isClosing()) {
+					stop(new ClosedChannelException(), true);
+					return;
+				}
+				if (!f.readable) {
+					stop(new NonReadableChannelException(), true);
+					return;
+				}
+				f.attach(this);
 			}
 			if (error != null) {
 				stop(error, true);
@@ -266,9 +301,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 			}
 			if (noMoreChunks && window.isEmpty()) {
 				terminated = true;
-				file.detach(this);
-				actual = null;
-				a.onComplete();
+				f.detach(this);
+				end(null, true);
 				return;
 			}
 			if (demanded) {
@@ -276,7 +310,23 @@ final class FluxReadChunks<B> extends Flux<B> {
 			}
 		}
 
+		/** Loop thread: the stream's own file is open (or could not be). */
+		private void opened(@Nullable FileHandle handle, @Nullable Throwable failure) {
+			opening = false;
+			if (handle == null) {
+				stop(failure != null ? failure : new IllegalStateException("open failed"), true);
+				return;
+			}
+			file = handle;
+			if (terminated) {
+				loop.closeFile(handle, ignored -> { }); // cancelled while it opened
+				return;
+			}
+			schedule();
+		}
+
 		private void issueChunks() {
+			FileHandle file = file();
 			if (file.isClosing()) {
 				abort(new java.nio.channels.AsynchronousCloseException());
 				return;
@@ -290,8 +340,9 @@ final class FluxReadChunks<B> extends Flux<B> {
 				}
 				int length = (int) Math.min(chunkSize, remaining);
 				Chunk chunk = new Chunk(nextPosition, length);
-				if (nextPosition < knownEnd || file.direct) {
-					chunk.allocate();
+				long known = file.direct ? length : Math.min(length, knownEnd - nextPosition);
+				if (known > 0) {
+					chunk.allocate((int) known);
 				}
 				nextPosition += length;
 				if (remaining != Long.MAX_VALUE) {
@@ -311,12 +362,41 @@ final class FluxReadChunks<B> extends Flux<B> {
 				return;
 			}
 			terminated = true;
-			file.detach(this);
+			FileHandle f = file;
+			if (f != null) {
+				f.detach(this);
+			}
 			discardWindow();
+			end(failure, signal && failure != null);
+		}
+
+		/**
+		 * The terminal signal (none after a cancel): at once for a file of the subscriber's, after the close
+		 * for a file the stream opened, as {@code usingWhen} does; a close error is the signal's error when
+		 * there is no other.
+		 */
+		private void end(@Nullable Throwable failure, boolean signal) {
 			CoreSubscriber<? super B> a = actual;
 			actual = null;
-			if (signal && a != null && failure != null) {
+			FileHandle f = file;
+			if (owned != null && f != null) {
+				loop.closeFile(f, closeError -> {
+					if (signal && a != null) {
+						signal(a, failure != null ? failure : closeError);
+					}
+				});
+			}
+			else if (signal && a != null) {
+				signal(a, failure);
+			}
+		}
+
+		private void signal(CoreSubscriber<? super B> a, @Nullable Throwable failure) {
+			if (failure != null) {
 				a.onError(failure);
+			}
+			else {
+				a.onComplete();
 			}
 		}
 
@@ -370,13 +450,19 @@ final class FluxReadChunks<B> extends Flux<B> {
 			return null;
 		}
 
-		/** One chunk of the window: its buffer belongs to the kernel while {@link #current} is in flight. */
+		/**
+		 * One chunk of the window: its buffer belongs to the kernel while {@link #current} is in flight. At
+		 * the known end of the file its buffer is taken for what the file is known to hold (none past it);
+		 * when that is full and the chunk is not, a probe of a few bytes of its own asks whether the file
+		 * goes on, and only data found there makes the buffer grow to the chunk's length.
+		 */
 		final class Chunk implements IoCompletion {
 			final long position;
 			final int length;
-			/** Null while the chunk is a probe: a read at the known end of the file, into a few bytes of its own. */
 			@Nullable B buffer;
 			@Nullable ByteBuffer view;
+			/** What {@link #buffer} was taken for: the chunk's length, or less at the known end (0: none yet). */
+			int capacity;
 			/** The few bytes a probe reads into. */
 			@Nullable ByteBuffer probe;
 			int filled;
@@ -393,25 +479,39 @@ final class FluxReadChunks<B> extends Flux<B> {
 				this.length = length;
 			}
 
-			void allocate() {
-				B allocated = provider.allocate(length);
+			void allocate(int bytes) {
+				B allocated = provider.allocate(bytes);
 				buffer = allocated;
 				view = provider.writableView(allocated);
+				capacity = bytes;
+			}
+
+			/** The file goes on past what the buffer was taken for: one of the chunk's length, with the bytes so far. */
+			private void grow(ByteBuffer probed, int n) {
+				B old = buffer;
+				ByteBuffer oldView = view;
+				allocate(length);
+				ByteBuffer v = Objects.requireNonNull(view);
+				if (old != null && oldView != null) {
+					v.put(v.position(), oldView, oldView.position(), filled);
+					provider.release(old); // never emitted, and no read of it in flight
+				}
+				v.put(v.position() + filled, probed, 0, n);
 			}
 
 			void issue() {
 				ByteBuffer target;
 				ByteBuffer v = view;
-				if (v == null) {
-					// most reads at the known end find the end: a chunk's buffer is taken only for data
-					target = ByteBuffer.allocate(Math.min(PROBE_BYTES, length));
+				if (v == null || filled == capacity) {
+					// the end the file was known to have: a buffer's worth is taken only for data found there
+					target = ByteBuffer.allocate(Math.min(PROBE_BYTES, length - filled));
 					probe = target;
 				}
 				else {
 					target = v.duplicate();
-					target.position(v.position() + filled).limit(v.position() + length);
+					target.position(v.position() + filled).limit(v.position() + capacity);
 				}
-				IoRequest request = Transfers.read(file, target, position + filled, this);
+				IoRequest request = Transfers.read(file(), target, position + filled, this);
 				request.onCompletionFailure = ReadStream.this::abort;
 				current = request;
 				loop.submit(request);
@@ -425,6 +525,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 					return;
 				}
 				long n = Transfers.deliver(request, result);
+				ByteBuffer probed = probe;
+				probe = null;
 				if (n < 0) {
 					complete = true;
 					failure = IoErrors.of(request, n);
@@ -435,15 +537,11 @@ final class FluxReadChunks<B> extends Flux<B> {
 					eof = true;
 				}
 				else {
-					if (view == null) {
-						// the file grew past what open saw: the probe's bytes start the chunk
-						allocate();
-						ByteBuffer v = Objects.requireNonNull(view);
-						v.put(v.position(), Objects.requireNonNull(probe), 0, (int) n);
-						probe = null;
+					if (probed != null) {
+						grow(probed, (int) n);
 					}
 					filled += (int) n;
-					file.noteData(position + filled);
+					file().noteData(position + filled);
 					if (filled < length) {
 						issue(); // the rest of the chunk; refused with AsynchronousCloseException if the file is closing
 						return;
