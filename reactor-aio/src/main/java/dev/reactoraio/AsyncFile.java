@@ -105,6 +105,36 @@ public interface AsyncFile {
 	Mono<Integer> write(ByteBuffer src, long position);
 
 	/**
+	 * A scattering read ({@code preadv}): fills the buffers in order from {@code position}, each from its
+	 * position up to its limit, in one operation, and advances their positions by what each received. With
+	 * direct buffers and a file opened without O_DIRECT, the kernel reads straight into them; otherwise
+	 * (heap buffers, O_DIRECT alignment, more than 1,024 buffers) through one native buffer of up to 64 MiB.
+	 * <p>
+	 * <b>Release support.</b> As {@link #read(ByteBuffer, long)}, for every buffer of the array: after a
+	 * cancel each goes to the discard hook once the kernel is done with them.
+	 *
+	 * @param dsts the buffers to fill (none read-only); the array is copied, the buffers are not
+	 * @param position the file offset, {@code >= 0}
+	 * @return the number of bytes read, possibly fewer than asked; {@code -1} at or past the end of the file;
+	 * {@code 0} when the buffers have no room
+	 */
+	Mono<Long> read(ByteBuffer[] dsts, long position);
+
+	/**
+	 * A gathering write ({@code pwritev}): writes the buffers' remaining bytes one after the other from
+	 * {@code position} in one operation, and advances their positions by what was written from each. Direct
+	 * buffers of a file opened without O_DIRECT are written in place; others are gathered first into one
+	 * native buffer of up to 64 MiB.
+	 * <p>
+	 * <b>Release support.</b> As {@link #write(ByteBuffer, long)}, for every buffer of the array.
+	 *
+	 * @param srcs the buffers to write; the array is copied, the buffers are not
+	 * @param position the file offset of the first byte, {@code >= 0}
+	 * @return the number of bytes written
+	 */
+	Mono<Long> write(ByteBuffer[] srcs, long position);
+
+	/**
 	 * Streams {@code count} bytes from {@code position} (or up to the end of the file) in chunks of
 	 * {@code chunkSize} bytes, in file order; the last chunk may be shorter.
 	 * <p>
@@ -143,6 +173,37 @@ public interface AsyncFile {
 	 * @return the chunks
 	 */
 	<B> Flux<B> readChunks(long position, long count, int chunkSize, BufferProvider<B> buffers);
+
+	/**
+	 * Reads many ranges of the file (the "shopping list" of Parquet and ORC readers, Hadoop's
+	 * {@code readVectored}): each range is delivered with all of its bytes as soon as its read completes,
+	 * in no particular order. Ranges close together (at most 4 KiB apart, spans up to 1 MiB) are read by one
+	 * request: straight into the ranges' buffers with {@code preadv} when the provider's buffers are direct
+	 * and the file has no O_DIRECT, through one native buffer otherwise. Reads start with the first request;
+	 * at most {@link AioResources#readahead() readahead} merged reads are in flight or hold ranges not yet
+	 * delivered. A range that ends past the end of the file fails the stream with {@code EOFException}.
+	 * <p>
+	 * <b>Release support.</b> Each delivered buffer belongs to the subscriber, which releases it through
+	 * {@link BufferProvider#release}. Buffers of ranges not delivered (cancellation, error) are released by
+	 * the library once the kernel is done with them.
+	 *
+	 * @param ranges the ranges, in any order; none may overlap another ({@code IllegalArgumentException})
+	 * @param buffers where each range's buffer comes from (one buffer of the range's length per range)
+	 * @param <B> the buffer type
+	 * @return the ranges with their bytes, as they complete
+	 */
+	<B> Flux<RangeRead<B>> readRanges(java.util.List<FileRange> ranges, BufferProvider<B> buffers);
+
+	/**
+	 * As {@link #readRanges(java.util.List, BufferProvider)}, into heap buffers (position 0, limit the
+	 * range's length) owned outright by the subscriber.
+	 * <p>
+	 * <b>Release support.</b> Nothing to release.
+	 *
+	 * @param ranges the ranges, in any order, none overlapping another
+	 * @return the ranges with their bytes, as they complete
+	 */
+	Flux<RangeRead<ByteBuffer>> readRanges(java.util.List<FileRange> ranges);
 
 	/**
 	 * Writes every buffer of {@code source}, back to back from {@code position}. Upstream is asked for

@@ -586,6 +586,98 @@ public abstract class AsyncFileContract {
 		assertEquals(200_000, AioFiles.readAllBytes(file, resources).block(TIMEOUT).length);
 	}
 
+	// ---- vectored ----
+
+	@Test
+	void scatteringReadsAndGatheringWritesMatchFileChannel() throws IOException {
+		byte[] data = TestFiles.randomBytes(random, 3 << 20);
+		Path path = Files.write(dir.resolve("vector.bin"), data);
+		for (boolean direct : new boolean[] {false, true}) {
+			AsyncFile file = direct ? openDirect(path, READ, WRITE) : open(path, READ, WRITE);
+			for (int round = 0; round < 20; round++) {
+				ByteBuffer[] dsts = new ByteBuffer[1 + random.nextInt(6)];
+				for (int i = 0; i < dsts.length; i++) {
+					int size = 1 + random.nextInt(100_000);
+					dsts[i] = switch (random.nextInt(3)) {
+						case 0 -> ByteBuffer.allocate(size);
+						case 1 -> TestFiles.alignedDirect(size);
+						default -> TestFiles.misalignedDirect(size);
+					};
+				}
+				long position = random.nextInt(data.length);
+				long total = Arrays.stream(dsts).mapToLong(ByteBuffer::remaining).sum();
+				long n = file.read(dsts, position).block(TIMEOUT);
+				assertEquals(Math.min(total, data.length - position), n, "bytes read at " + position);
+				long at = position;
+				for (ByteBuffer dst : dsts) {
+					dst.flip();
+					byte[] got = new byte[dst.remaining()];
+					dst.get(got);
+					assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + got.length), got, "read at " + at);
+					at += got.length;
+				}
+				for (ByteBuffer dst : dsts) {
+					dst.clear().put(TestFiles.randomBytes(random, dst.capacity())).flip();
+				}
+				long writeAt = random.nextInt(data.length);
+				long written = file.write(dsts, writeAt).block(TIMEOUT);
+				assertEquals(total, written);
+				for (ByteBuffer src : dsts) {
+					assertEquals(src.limit(), src.position(), "a gathered buffer's position moves to its limit");
+					src.flip();
+					byte[] bytes = TestFiles.toBytes(src);
+					assertArrayEquals(bytes, TestFiles.readWithFileChannel(path, writeAt, bytes.length), "written at " + writeAt);
+					System.arraycopy(bytes, 0, data, (int) writeAt, (int) Math.min(bytes.length, data.length - writeAt));
+					if (writeAt + bytes.length > data.length) {
+						data = Files.readAllBytes(path);
+					}
+					writeAt += bytes.length;
+				}
+			}
+			assertEquals(-1L, file.read(new ByteBuffer[] {ByteBuffer.allocate(10)}, Files.size(path)).block(TIMEOUT));
+			assertEquals(0L, file.read(new ByteBuffer[] {ByteBuffer.allocate(0)}, 0).block(TIMEOUT));
+			file.close().block(TIMEOUT);
+		}
+	}
+
+	@Test
+	void rangesAreReadWithTheirBytesInAnyOrder() throws IOException {
+		byte[] data = TestFiles.randomBytes(random, 16 << 20);
+		Path path = Files.write(dir.resolve("ranges.bin"), data);
+		List<FileRange> ranges = new ArrayList<>();
+		for (long at = 0; ranges.size() < 300; ) {
+			int length = 8192 + random.nextInt((1 << 20) - 8192);
+			if (at + length > data.length) {
+				break;
+			}
+			ranges.add(FileRange.of(at, length));
+			at += length + (random.nextInt(3) == 0 ? 0 : random.nextInt(3) == 0 ? random.nextInt(4096) : random.nextInt(200_000));
+		}
+		java.util.Collections.shuffle(ranges, random);
+		BufferProvider<ByteBuffer> pooled = BufferProvider.pooledDirectByteBuffers(64 << 20);
+		for (boolean direct : new boolean[] {false, true}) {
+			AsyncFile file = direct ? openDirect(path, READ) : open(path, READ);
+			for (BufferProvider<ByteBuffer> provider : List.of(BufferProvider.heapByteBuffers(), pooled)) {
+				List<RangeRead<ByteBuffer>> reads = file.readRanges(ranges, provider).collectList().block(TIMEOUT);
+				assertEquals(ranges.size(), reads.size());
+				for (RangeRead<ByteBuffer> read : reads) {
+					FileRange range = read.range();
+					assertArrayEquals(Arrays.copyOfRange(data, (int) range.offset(), (int) range.end()),
+							TestFiles.toBytes(read.buffer()), "range " + range + (direct ? " O_DIRECT" : ""));
+					provider.release(read.buffer());
+				}
+			}
+			StepVerifier.create(file.readRanges(List.of(FileRange.of(0, 100), FileRange.of(50, 100))))
+					.expectError(IllegalArgumentException.class).verify(TIMEOUT);
+			StepVerifier.create(file.readRanges(List.of(FileRange.of(data.length - 10, 100))))
+					.expectError(java.io.EOFException.class).verify(TIMEOUT);
+			StepVerifier.create(file.readRanges(ranges, pooled).take(3).doOnNext(read -> pooled.release(read.buffer())))
+					.expectNextCount(3).verifyComplete();
+			file.close().block(TIMEOUT);
+			assertEquals(0, ((PooledDirectByteBufferProvider) pooled).lent(), "buffers of ranges not delivered are released");
+		}
+	}
+
 	// ---- backpressure ----
 
 	@Test

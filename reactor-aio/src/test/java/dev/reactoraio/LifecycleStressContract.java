@@ -150,7 +150,7 @@ public abstract class LifecycleStressContract {
 		}
 	}
 
-	enum Kind { OPEN, READ, WRITE, CHUNKS_HEAP, CHUNKS_POOLED, WRITE_STREAM, TRUNCATE, FORCE, SIZE }
+	enum Kind { OPEN, READ, WRITE, CHUNKS_HEAP, CHUNKS_POOLED, WRITE_STREAM, TRUNCATE, FORCE, SIZE, VECTOR_READ, RANGES, WHOLE_FILE }
 
 	enum Cancel { NONE, DISPOSE_NOW, DISPOSE_LATER, TIMEOUT_NANOS, TIMEOUT_MICROS, IN_ONNEXT, TAKE }
 
@@ -490,6 +490,15 @@ public abstract class LifecycleStressContract {
 				case FORCE:
 					planForce(f, cancel);
 					break;
+				case VECTOR_READ:
+					planVectorRead(f, cancel);
+					break;
+				case RANGES:
+					planRanges(f, cancel);
+					break;
+				case WHOLE_FILE:
+					planWholeFile(f, cancel);
+					break;
 				default:
 					planSize(f, cancel, closer == CloseMode.IN_SIZE_SUCCESS);
 			}
@@ -686,6 +695,90 @@ public abstract class LifecycleStressContract {
 					giveBackAll(op, "error signal");
 				}
 			});
+			launchMono(op, mono, null);
+		}
+
+		/** A scattering read into a few buffers of every kind; each lent buffer comes back as a single read's does. */
+		void planVectorRead(TestFile f, Cancel cancel) {
+			ByteBuffer[] dsts = new ByteBuffer[1 + random.nextInt(4)];
+			for (int i = 0; i < dsts.length; i++) {
+				dsts[i] = buffer(Buf.values()[random.nextInt(Buf.values().length)], 1 + random.nextInt(20_000));
+			}
+			long position = position(f);
+			Op op = op(f, Kind.VECTOR_READ, cancel, "read of " + dsts.length + " buffers @" + position);
+			List<Lent> lent = new ArrayList<>();
+			for (ByteBuffer dst : dsts) {
+				lent.add(op.lend(dst));
+			}
+			Mono<Long> mono = f.file.read(dsts, position).doOnEach(signal -> {
+				if (!(signal.isOnNext() || signal.isOnError()) || !op.signalled.compareAndSet(false, true)) {
+					return;
+				}
+				if (signal.isOnError()) {
+					libraryError(op.label, signal.getThrowable());
+				}
+				else {
+					long at = position;
+					for (Lent l : lent) {
+						int got = l.buffer.position() - l.position;
+						if (got > 0) {
+							byte[] bytes = new byte[got];
+							l.buffer.get(l.position, bytes);
+							op.data.add(new Data(at, bytes));
+						}
+						at += got;
+					}
+				}
+				for (Lent l : lent) {
+					giveBack(op, l, signal.isOnNext() ? "success signal" : "error signal");
+				}
+			});
+			launchMono(op, mono, null);
+		}
+
+		/** A few ranges below the floor (no truncate reaches them), through the poisoning provider. */
+		void planRanges(TestFile f, Cancel cancel) {
+			List<FileRange> ranges = new ArrayList<>();
+			long at = random.nextInt(PAGE);
+			for (int i = 0, n = 1 + random.nextInt(12); i < n; i++) {
+				int length = 1 + random.nextInt(40_000);
+				if (at + length > f.floor) {
+					break;
+				}
+				ranges.add(FileRange.of(at, length));
+				at += length + (random.nextBoolean() ? 0 : random.nextInt(6000));
+			}
+			if (ranges.isEmpty()) {
+				planRead(f, cancel, false);
+				return;
+			}
+			Collections.shuffle(ranges, random);
+			Op op = op(f, Kind.RANGES, cancel, "readRanges of " + ranges.size() + " ranges");
+			Flux<RangeRead<ByteBuffer>> flux = f.file.readRanges(ranges, provider).doOnNext(read -> {
+				ByteBuffer b = read.buffer();
+				if (b.remaining() != read.range().length()) {
+					tally.add(Count.WRONG, 1, op.label + " delivered " + b.remaining() + " bytes for " + read.range());
+				}
+				byte[] bytes = new byte[b.remaining()];
+				b.get(b.position(), bytes);
+				op.data.add(new Data(read.range().offset(), bytes));
+				provider.release(b);
+			}).doOnError(e -> {
+				if (op.signalled.compareAndSet(false, true)) {
+					libraryError(op.label, e);
+				}
+			});
+			if (cancel == Cancel.TAKE || cancel == Cancel.IN_ONNEXT) {
+				flux = flux.take(1 + random.nextInt(ranges.size()));
+			}
+			launchMono(op, flux.then(), null);
+		}
+
+		/** AioFiles.readAllBytes of the round's file: whatever it returns must be bytes the file held. */
+		void planWholeFile(TestFile f, Cancel cancel) {
+			Op op = op(f, Kind.WHOLE_FILE, cancel, "readAllBytes");
+			Mono<byte[]> mono = AioFiles.readAllBytes(f.path, resources).doOnNext(bytes -> op.data.add(new Data(0, bytes)))
+					.doOnError(e -> libraryError(op.label, e));
 			launchMono(op, mono, null);
 		}
 

@@ -36,6 +36,7 @@ final class Iocb {
 	static final short IOCB_CMD_PWRITE = 1;
 	static final short IOCB_CMD_FSYNC = 2;
 	static final short IOCB_CMD_FDSYNC = 3;
+
 	static final int IOCB_FLAG_RESFD = 1;
 	static final int RWF_NOWAIT = 0x8;
 

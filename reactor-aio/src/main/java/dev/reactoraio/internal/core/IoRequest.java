@@ -39,6 +39,12 @@ public final class IoRequest {
 	public static final byte OPEN_READ_CLOSE = 10;
 	/** Blocking work on the pool ({@link #blocking}), holding a slot like any request. */
 	public static final byte BLOCKING = 11;
+	/**
+	 * Scattering read / gathering write at {@link #offset}: {@link #memory} holds {@link #length}
+	 * {@code struct iovec}s (native engines), {@link #vector} the same buffers (the FileChannel engine).
+	 */
+	public static final byte READV = 12;
+	public static final byte WRITEV = 13;
 
 	/** The steps (and completions) of an {@link #OPEN_READ_CLOSE}. */
 	public static final int OPEN_READ_CLOSE_STEPS = 3;
@@ -56,6 +62,8 @@ public final class IoRequest {
 	 * own; -1 for those that name a path (OPEN, UNLINK).
 	 */
 	public int fd = -1;
+	/** The buffers of a READV/WRITEV, position to limit each, in file order. */
+	public java.nio.ByteBuffer @Nullable [] vector;
 	/** Use the file's page-cache descriptor even when it was opened with O_DIRECT. */
 	public boolean buffered;
 	/** The bytes to read into or write from: position to limit. A path for OPEN/UNLINK. */
@@ -140,6 +148,9 @@ public final class IoRequest {
 	 * several writes share); the loop drops it after the completion, as for {@link #use}.
 	 */
 	public IoRequest keep(BufferPool.Pooled buffer) {
+		if (pooled != null) {
+			throw new IllegalStateException("the request holds pooled memory already");
+		}
 		buffer.retain();
 		pooled = buffer;
 		return this;
@@ -172,6 +183,8 @@ public final class IoRequest {
 			case UNLINK: return "unlink";
 			case OPEN_READ_CLOSE: return "open-read-close";
 			case BLOCKING: return "blocking";
+			case READV: return "readv";
+			case WRITEV: return "writev";
 			default: return "op" + op;
 		}
 	}

@@ -463,6 +463,10 @@ public abstract class NativeLoop extends IoLoop {
 				return Native.pread(fd, addressOf(request), request.length, request.offset);
 			case IoRequest.WRITE:
 				return Native.pwrite(fd, addressOf(request), request.length, request.offset);
+			case IoRequest.READV:
+				return Native.preadv2(fd, addressOf(request), request.length, request.offset, 0);
+			case IoRequest.WRITEV:
+				return Native.pwritev2(fd, addressOf(request), request.length, request.offset, 0);
 			case IoRequest.FSYNC:
 				return request.flags == IoRequest.FSYNC_DATASYNC ? Native.fdatasync(fd) : Native.fsync(fd);
 			case IoRequest.OPEN:

@@ -5,10 +5,13 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 import dev.reactoraio.AsyncFile;
 import dev.reactoraio.BufferProvider;
+import dev.reactoraio.FileRange;
+import dev.reactoraio.RangeRead;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoErrors;
 import dev.reactoraio.internal.core.IoLoop;
@@ -105,6 +108,96 @@ final class DefaultAsyncFile implements AsyncFile {
 	}
 
 	@Override
+	public Mono<Long> read(ByteBuffer[] dsts, long position) {
+		ByteBuffer[] buffers = copyOf(dsts, "dsts");
+		if (position < 0) {
+			return Mono.error(new IllegalArgumentException("Negative position"));
+		}
+		for (ByteBuffer b : buffers) {
+			if (b.isReadOnly()) {
+				return Mono.error(new IllegalArgumentException("Read-only buffer"));
+			}
+		}
+		return new MonoFileOp<>(loop, op -> {
+			if (!usable(op, true, false)) {
+				return;
+			}
+			if (!anyRemaining(buffers)) {
+				op.succeed(0L);
+				return;
+			}
+			IoRequest request = Transfers.readVector(handle, buffers, position, (r, result) -> {
+				if (result < 0) {
+					op.fail(IoErrors.of(r, result));
+				}
+				else if (op.claim()) {
+					long n = Transfers.deliverVector(r, result, buffers);
+					advance(buffers, n);
+					op.succeed(n == 0 ? -1L : n);
+				}
+			});
+			op.track(request);
+			loop.submit(request);
+		}, null, buffers);
+	}
+
+	@Override
+	public Mono<Long> write(ByteBuffer[] srcs, long position) {
+		ByteBuffer[] buffers = copyOf(srcs, "srcs");
+		if (position < 0) {
+			return Mono.error(new IllegalArgumentException("Negative position"));
+		}
+		return new MonoFileOp<>(loop, op -> {
+			if (!usable(op, false, true)) {
+				return;
+			}
+			if (!anyRemaining(buffers)) {
+				op.succeed(0L);
+				return;
+			}
+			IoRequest request = Transfers.writeVector(handle, buffers, position, (r, result) -> {
+				if (result < 0) {
+					op.fail(IoErrors.of(r, result));
+				}
+				else if (op.claim()) {
+					advance(buffers, result);
+					op.succeed(result);
+				}
+			});
+			op.track(request);
+			loop.submit(request);
+		}, null, buffers);
+	}
+
+	/** A copy of the array (the caller may change it meanwhile; the buffers themselves are lent), no null in it. */
+	private static ByteBuffer[] copyOf(ByteBuffer[] buffers, String name) {
+		ByteBuffer[] copy = Objects.requireNonNull(buffers, name).clone();
+		for (ByteBuffer b : copy) {
+			Objects.requireNonNull(b, name + " element");
+		}
+		return copy;
+	}
+
+	private static boolean anyRemaining(ByteBuffer[] buffers) {
+		for (ByteBuffer b : buffers) {
+			if (b.hasRemaining()) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Moves the buffers' positions past {@code bytes} bytes, filling each before the next. */
+	private static void advance(ByteBuffer[] buffers, long bytes) {
+		long left = bytes;
+		for (ByteBuffer b : buffers) {
+			int n = (int) Math.min(left, b.remaining());
+			b.position(b.position() + n);
+			left -= n;
+		}
+	}
+
+	@Override
 	public Flux<ByteBuffer> readChunks(long position, long count, int chunkSize) {
 		return readChunks(position, count, chunkSize, BufferProvider.heapByteBuffers());
 	}
@@ -126,6 +219,29 @@ final class DefaultAsyncFile implements AsyncFile {
 		}
 		long bounded = count > Long.MAX_VALUE - position ? Long.MAX_VALUE : count;
 		return new FluxReadChunks<>(handle, position, bounded, chunkSize, readahead, buffers);
+	}
+
+	@Override
+	public Flux<RangeRead<ByteBuffer>> readRanges(List<FileRange> ranges) {
+		return readRanges(ranges, BufferProvider.heapByteBuffers());
+	}
+
+	@Override
+	public <B> Flux<RangeRead<B>> readRanges(List<FileRange> ranges, BufferProvider<B> buffers) {
+		Objects.requireNonNull(ranges, "ranges");
+		Objects.requireNonNull(buffers, "buffers");
+		List<List<FileRange>> groups;
+		try {
+			ranges.forEach(range -> Objects.requireNonNull(range, "range"));
+			groups = FluxReadRanges.merge(ranges);
+		}
+		catch (IllegalArgumentException e) {
+			return Flux.error(e);
+		}
+		if (groups.isEmpty()) {
+			return Flux.empty();
+		}
+		return new FluxReadRanges<>(handle, groups, readahead, buffers);
 	}
 
 	@Override

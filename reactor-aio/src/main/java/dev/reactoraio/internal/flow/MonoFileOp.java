@@ -183,7 +183,12 @@ final class MonoFileOp<T> extends Mono<T> {
 		/** Once the operation can no longer use it: the lent buffer goes to the discard hook (at most once). */
 		void discardLent() {
 			Object buffer = LENT.getAndSet(this, null);
-			if (buffer != null) {
+			if (buffer instanceof Object[]) {
+				for (Object each : (Object[]) buffer) {
+					Operators.onDiscard(each, currentContext()); // the buffers of a scattering read or gathering write
+				}
+			}
+			else if (buffer != null) {
 				Operators.onDiscard(buffer, currentContext());
 			}
 		}

@@ -6,6 +6,8 @@ import dev.reactoraio.internal.core.BufferPool;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoCompletion;
 import dev.reactoraio.internal.core.IoRequest;
+import dev.reactoraio.internal.jnr.Native;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds read and write requests that are legal for their file, whatever buffer the caller has.
@@ -60,14 +62,118 @@ final class Transfers {
 		return buffer.isDirect() && buffer.alignmentOffset(buffer.position(), file.memoryAlignment) == 0;
 	}
 
-	private static IoRequest bounced(FileHandle file, ByteBuffer target, long position, long start, int span,
+	/** A read of {@code span} bytes at {@code start} into a pooled buffer; the bytes asked for begin at {@code position}. */
+	private static IoRequest bounced(FileHandle file, @Nullable ByteBuffer target, long position, long start, int span,
 			IoCompletion completion) {
 		IoRequest request = new IoRequest(IoRequest.READ, file, completion)
 				.use(file.loop.buffers.acquire(span, file.memoryAlignment));
 		request.length = span;
 		request.offset = start;
-		request.copyTo = target.duplicate();
+		request.copyTo = target != null ? target.duplicate() : null;
 		request.copySkip = (int) (position - start);
+		return request;
+	}
+
+	/** The most buffers one readv/writev takes (IOV_MAX); more go through a bounce buffer. */
+	static final int IOV_MAX = 1024;
+
+	private static long remaining(ByteBuffer[] buffers) {
+		long total = 0;
+		for (ByteBuffer b : buffers) {
+			total += b.remaining();
+		}
+		return total;
+	}
+
+	/** In place with readv/writev: every buffer direct, not too many, and a file without O_DIRECT's alignment. */
+	private static boolean vectorInPlace(FileHandle file, ByteBuffer[] buffers) {
+		if (file.direct || buffers.length > IOV_MAX) {
+			return false;
+		}
+		for (ByteBuffer b : buffers) {
+			if (!b.isDirect()) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** A request for the buffers' regions (position to limit) as a {@code struct iovec} array in pooled memory. */
+	private static IoRequest vectored(byte op, FileHandle file, ByteBuffer[] buffers, long position,
+			IoCompletion completion) {
+		BufferPool.Pooled iovecs = file.loop.buffers.acquire(16 * buffers.length, 8);
+		ByteBuffer table = iovecs.buffer.duplicate().order(java.nio.ByteOrder.nativeOrder());
+		for (int i = 0; i < buffers.length; i++) {
+			table.putLong(16 * i, Native.address(buffers[i]) + buffers[i].position());
+			table.putLong(16 * i + 8, buffers[i].remaining());
+		}
+		IoRequest request = new IoRequest(op, file, completion).use(iovecs);
+		request.length = buffers.length;
+		request.offset = position;
+		request.vector = buffers;
+		return request;
+	}
+
+	/**
+	 * A scattering read of the buffers' remaining bytes at {@code position} (their positions and limits left
+	 * alone): in place with readv where {@link #vectorInPlace} allows, else one read into a bounce buffer
+	 * (aligned around the range for O_DIRECT) that {@link #deliverVector} copies out. At most
+	 * {@link #MAX_BOUNCE} bytes when bounced.
+	 */
+	static IoRequest readVector(FileHandle file, ByteBuffer[] dsts, long position, IoCompletion completion) {
+		if (vectorInPlace(file, dsts)) {
+			return vectored(IoRequest.READV, file, dsts, position, completion);
+		}
+		long total = remaining(dsts);
+		if (!file.direct) {
+			return bounced(file, null, position, position, (int) Math.min(total, MAX_BOUNCE), completion);
+		}
+		long start = file.alignDown(position);
+		long end = file.alignUp(position + total);
+		return bounced(file, null, position, start, (int) Math.min(end - start, file.alignDown(MAX_BOUNCE)), completion);
+	}
+
+	/**
+	 * Loop thread, when the issuer takes a vectored read's result: the bytes now at the buffers' positions
+	 * (copied out of a bounce buffer, in order), 0 at end of file, or the negative result.
+	 */
+	static long deliverVector(IoRequest read, long result, ByteBuffer[] dsts) {
+		if (result <= 0 || read.op == IoRequest.READV) {
+			return result;
+		}
+		ByteBuffer bounce = java.util.Objects.requireNonNull(read.memory);
+		long available = Math.min(remaining(dsts), result - read.copySkip);
+		int from = read.copySkip;
+		long left = available;
+		for (int i = 0; i < dsts.length && left > 0; i++) {
+			int n = (int) Math.min(left, dsts[i].remaining());
+			dsts[i].put(dsts[i].position(), bounce, from, n);
+			from += n;
+			left -= n;
+		}
+		return Math.max(available, 0);
+	}
+
+	/**
+	 * A gathering write of the buffers' remaining bytes at {@code position} (their positions left alone): in
+	 * place with writev where {@link #vectorInPlace} allows, else gathered into one pooled buffer first (at
+	 * most {@link #MAX_BOUNCE} bytes) and written as {@link #write} writes a direct buffer.
+	 */
+	static IoRequest writeVector(FileHandle file, ByteBuffer[] srcs, long position, IoCompletion completion) {
+		if (vectorInPlace(file, srcs)) {
+			return vectored(IoRequest.WRITEV, file, srcs, position, completion);
+		}
+		int span = (int) Math.min(remaining(srcs), MAX_BOUNCE);
+		BufferPool.Pooled gathered = file.loop.buffers.acquire(span, file.memoryAlignment);
+		int at = 0;
+		for (int i = 0; i < srcs.length && at < span; i++) {
+			int n = Math.min(srcs[i].remaining(), span - at);
+			gathered.buffer.put(at, srcs[i], srcs[i].position(), n);
+			at += n;
+		}
+		IoRequest request = write(file, gathered.buffer.duplicate().position(0).limit(span), position, completion);
+		request.keep(gathered);
+		file.loop.buffers.release(gathered);
 		return request;
 	}
 

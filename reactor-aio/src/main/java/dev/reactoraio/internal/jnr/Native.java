@@ -179,7 +179,17 @@ public final class Native {
 
 	/** preadv2(2) of one buffer with {@code RWF_*} flags, e.g. {@code RWF_NOWAIT}. */
 	public static long preadv2(int fd, long iovec, long offset, int rwFlags) {
-		return syscall(table().preadv2, fd, iovec, 1, offset, offset >>> 32, rwFlags);
+		return preadv2(fd, iovec, 1, offset, rwFlags);
+	}
+
+	/** preadv2(2) of {@code count} {@code struct iovec}s. */
+	public static long preadv2(int fd, long iovec, int count, long offset, int rwFlags) {
+		return syscall(table().preadv2, fd, iovec, count, offset, offset >>> 32, rwFlags);
+	}
+
+	/** pwritev2(2) of {@code count} {@code struct iovec}s. */
+	public static long pwritev2(int fd, long iovec, int count, long offset, int rwFlags) {
+		return syscall(table().pwritev2, fd, iovec, count, offset, offset >>> 32, rwFlags);
 	}
 
 	public static int fsync(int fd) {

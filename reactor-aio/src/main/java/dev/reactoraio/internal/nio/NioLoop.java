@@ -74,6 +74,10 @@ public final class NioLoop extends IoLoop {
 			case IoRequest.WRITE:
 				// an APPEND channel's relative write goes to the end atomically; a positional one is unspecified
 				return file.append ? channel.write(memory(request)) : channel.write(memory(request), request.offset);
+			case IoRequest.READV:
+				return vectored(channel, request, true);
+			case IoRequest.WRITEV:
+				return vectored(channel, request, false);
 			case IoRequest.FSYNC:
 				channel.force(request.flags != IoRequest.FSYNC_DATASYNC);
 				return 0;
@@ -89,6 +93,27 @@ public final class NioLoop extends IoLoop {
 			default:
 				throw new UnsupportedOperationException(IoRequest.opName(request.op) + " on the NIO backend");
 		}
+	}
+
+	/**
+	 * FileChannel has no positional scatter or gather: one positional transfer per buffer, in order, until
+	 * one falls short (the end of the file for a read). Returns the bytes moved, as preadv/pwritev would.
+	 */
+	private static long vectored(FileChannel channel, IoRequest request, boolean read) throws IOException {
+		long at = request.offset;
+		long total = 0;
+		for (ByteBuffer buffer : java.util.Objects.requireNonNull(request.vector)) {
+			ByteBuffer b = buffer.duplicate();
+			while (b.hasRemaining()) {
+				int n = read ? channel.read(b, at) : channel.write(b, at);
+				if (n <= 0) {
+					return total;
+				}
+				at += n;
+				total += n;
+			}
+		}
+		return total;
 	}
 
 	/** FileChannel has no fallocate: make the range beyond the current end real by writing zeros. */

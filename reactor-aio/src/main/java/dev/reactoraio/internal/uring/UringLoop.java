@@ -215,6 +215,8 @@ public final class UringLoop extends NativeLoop {
 			case IoRequest.FTRUNCATE: return Uring.IORING_OP_FTRUNCATE;
 			case IoRequest.FALLOCATE: return Uring.IORING_OP_FALLOCATE;
 			case IoRequest.UNLINK: return Uring.IORING_OP_UNLINKAT;
+			case IoRequest.READV: return Uring.IORING_OP_READV;
+			case IoRequest.WRITEV: return Uring.IORING_OP_WRITEV;
 			default: throw new IllegalArgumentException("unknown op " + op);
 		}
 	}
@@ -229,6 +231,8 @@ public final class UringLoop extends NativeLoop {
 		switch (request.op) {
 			case IoRequest.READ:
 			case IoRequest.WRITE:
+			case IoRequest.READV:
+			case IoRequest.WRITEV:
 				return ring.sq.enqueue(opcode, fd, request.offset, addressOf(request), request.length, 0, token);
 			case IoRequest.FSYNC:
 				return ring.sq.enqueue(opcode, fd, 0, 0, 0,
