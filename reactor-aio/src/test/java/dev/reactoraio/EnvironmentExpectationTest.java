@@ -39,6 +39,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <li>{@code reactoraio.test.expectCause.IO_URING=kernel.io_uring_disabled=2} (or {@code .LIBAIO}): text
  * the backend's {@linkplain Aio#unavailabilityCause unavailability cause} contains;</li>
  * <li>{@code reactoraio.test.expectSetupFlags=CQSIZE|CLAMP}: the io_uring setup flags the ladder settled on;</li>
+ * <li>{@code reactoraio.test.expectWholeFileChains=yes} (or {@code no}): whether io_uring rings use
+ * whole-file chains; without the property, {@code yes} on kernels from 5.18 (no expectation below);</li>
  * <li>{@code reactoraio.test.requireBackends=IO_URING,LIBAIO,NIO}: backends that must be available, so
  * that the contract fails on them instead of skipping (read by {@link AsyncFileContract}).</li>
  * </ul>
@@ -49,6 +51,7 @@ class EnvironmentExpectationTest {
 	static final String EXPECT_CAUSE = "reactoraio.test.expectCause.";
 	static final String EXPECT_SETUP_FLAGS = "reactoraio.test.expectSetupFlags";
 	static final String REQUIRE_BACKENDS = "reactoraio.test.requireBackends";
+	static final String EXPECT_CHAINS = "reactoraio.test.expectWholeFileChains";
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -95,6 +98,40 @@ class EnvironmentExpectationTest {
 		assertTrue(probe.isAvailable(), () -> "io_uring is unavailable: " + probe.unavailabilityCause());
 		assertEquals(flagSet(expected), flagSet(Uring.setupFlagNames(probe.acceptedFlags())),
 				() -> "rejected on the way: " + probe.rejectedFlags());
+	}
+
+	/**
+	 * The chain probe must neither turn chains on where the kernel cancels them (Debian's 5.10 carries the
+	 * io_uring of 5.15, which looks fixed files up at submission) nor off where they work.
+	 */
+	@Test
+	void wholeFileChainsWhereTheKernelDoesThem(@TempDir Path dir) throws IOException {
+		String expected = System.getProperty(EXPECT_CHAINS);
+		if (expected == null || expected.isBlank()) {
+			assumeTrue(kernelAtLeast(5, 18), () -> "no expectation set (-D" + EXPECT_CHAINS + ") below kernel 5.18");
+			expected = "yes";
+		}
+		assumeAvailable(AioBackend.IO_URING);
+		Path file = dir.resolve("whole.bin");
+		byte[] bytes = new byte[3000];
+		new Random(7).nextBytes(bytes);
+		Files.write(file, bytes);
+		AioResources resources = AioResources.builder("chains").backend(AioBackend.IO_URING).build();
+		try {
+			assertArrayEquals(bytes, AioFiles.readAllBytes(file, resources).block(TIMEOUT));
+			String verdict = String.valueOf(dev.reactoraio.internal.uring.UringLoop.wholeFileChainsVerdict());
+			assertTrue(verdict.startsWith(expected.trim()), () -> "whole-file chains: " + verdict + ", expected " + EXPECT_CHAINS + "=" + System.getProperty(EXPECT_CHAINS, "yes"));
+		}
+		finally {
+			resources.dispose();
+		}
+	}
+
+	private static boolean kernelAtLeast(int major, int minor) {
+		String[] parts = System.getProperty("os.version").split("[.-]");
+		int ma = Integer.parseInt(parts[0]);
+		int mi = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+		return ma > major || (ma == major && mi >= minor);
 	}
 
 	@Test

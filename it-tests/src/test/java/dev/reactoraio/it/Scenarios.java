@@ -2,6 +2,7 @@ package dev.reactoraio.it;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** Every scenario of the matrix, in the order of the results table. */
@@ -13,14 +14,20 @@ final class Scenarios {
 	/** Debian's 5.10 carries the io_uring of 5.15: no SUBMIT_ALL, COOP_TASKRUN, SINGLE_ISSUER or DEFER_TASKRUN. */
 	private static final String FLAGS_5_10 = "CQSIZE|CLAMP";
 
+	private static final String CHAINS = "reactoraio.test.expectWholeFileChains";
+
 	static final List<Scenario> VMS = List.of(
-			Scenario.vm("5.10-root", "5.10").expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10),
+			Scenario.vm("5.10-root", "5.10").expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10)
+					.with(CHAINS, "no"),
 			// rings are not charged to RLIMIT_MEMLOCK any more on this kernel; nothing may fail for lack of it
 			Scenario.vm("5.10-nobody-memlock64k", "5.10").asUser("nobody", 64)
-					.expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10),
-			Scenario.vm("6.1-root", "6.1").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS),
-			Scenario.vm("6.12-root", "6.12").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS),
-			Scenario.vm("7.2-root", "7.2").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS),
+					.expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10).with(CHAINS, "no"),
+			Scenario.vm("6.1-root", "6.1").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS)
+					.with(CHAINS, "yes"),
+			Scenario.vm("6.12-root", "6.12").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS)
+					.with(CHAINS, "yes"),
+			Scenario.vm("7.2-root", "7.2").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS)
+					.with(CHAINS, "yes"),
 			Scenario.vm("6.12-io_uring_disabled", "6.12").kernelArgument("sysctl.kernel.io_uring_disabled=2")
 					.expect("LIBAIO", FALLBACKS).cause("IO_URING", "kernel.io_uring_disabled=2"));
 
@@ -52,16 +59,24 @@ final class Scenarios {
 	private Scenarios() {
 	}
 
+	/** {@code -Dmatrix.only=5\.10-.*}: only the scenarios whose names match (all when empty). */
+	private static final Pattern ONLY = Pattern.compile(System.getProperty("matrix.only", "").isBlank() ? ".*"
+			: System.getProperty("matrix.only"));
+
 	static Stream<Scenario> vms() {
-		return VMS.stream();
+		return selected(VMS);
 	}
 
 	static Stream<Scenario> faults() {
-		return FAULTS.stream();
+		return selected(FAULTS);
 	}
 
 	static Stream<Scenario> containers() {
-		return CONTAINERS.stream();
+		return selected(CONTAINERS);
+	}
+
+	private static Stream<Scenario> selected(List<Scenario> scenarios) {
+		return scenarios.stream().filter(s -> ONLY.matcher(s.name()).matches());
 	}
 
 	static Stream<Scenario> all() {

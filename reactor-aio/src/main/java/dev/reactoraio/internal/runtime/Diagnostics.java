@@ -8,6 +8,7 @@ import dev.reactoraio.internal.aio.AioProbe;
 import dev.reactoraio.internal.core.SysFiles;
 import dev.reactoraio.internal.jnr.Native;
 import dev.reactoraio.internal.uring.Uring;
+import dev.reactoraio.internal.uring.UringLoop;
 import dev.reactoraio.internal.uring.UringProbe;
 import org.jspecify.annotations.Nullable;
 
@@ -49,6 +50,9 @@ public final class Diagnostics {
 			line(sb, "  ", "opcodes (last " + uring.lastOp() + "): " + String.join(" ", uring.supportedOpcodes()));
 			line(sb, "  ", "io-wq worker limit (IORING_REGISTER_IOWQ_MAX_WORKERS): "
 					+ (uring.canLimitWorkers() ? "yes" : "no"));
+			String chains = UringLoop.wholeFileChainsVerdict();
+			line(sb, "  ", "whole-file chains (openat into a direct descriptor, read, close linked): "
+					+ (chains == null ? "decided when the first ring is set up" : chains));
 		}
 		AioProbe aio = AioProbe.get();
 		line(sb, "", "LIBAIO: " + status(aio.unavailabilityCause()));

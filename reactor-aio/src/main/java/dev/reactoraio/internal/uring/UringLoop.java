@@ -34,6 +34,9 @@ public final class UringLoop extends NativeLoop {
 	private static final long CANCEL_TOKEN = -2L;
 	private static final long PROBE_TOKEN = -3L;
 
+	/** What the last ring set up found about whole-file chains: "yes", "no (why)", or null before any. */
+	private static volatile @Nullable String chainsVerdict;
+
 	private final UringProbe probe;
 	private final int requestedEntries;
 	private final int iowqBoundedWorkers;
@@ -119,19 +122,12 @@ public final class UringLoop extends NativeLoop {
 		finally {
 			Native.free(table);
 		}
-		long root = Native.allocate(8);
-		try {
-			Native.putLong(root, '/');
-			int opened = probeStep(Uring.IORING_OP_OPENAT, Native.AT_FDCWD, root, Native.O_RDONLY);
-			int closed = opened == 0 ? probeStep(Uring.IORING_OP_CLOSE, 0, 0, 0) : opened;
-			if (opened != 0 || closed != 0) {
-				chainsUnavailable = "openat into a direct descriptor: " + Errno.describe(-Math.min(opened, closed));
-				ring.register(Uring.IORING_UNREGISTER_FILES, 0, 0);
-				return;
-			}
-		}
-		finally {
-			Native.free(root);
+		String refused = probeChain(size);
+		chainsVerdict = refused == null ? "yes" : "no (" + refused + ")";
+		if (refused != null) {
+			chainsUnavailable = refused;
+			ring.register(Uring.IORING_UNREGISTER_FILES, 0, 0);
+			return;
 		}
 		freeDirect = new int[size];
 		for (int i = 0; i < size; i++) {
@@ -141,24 +137,87 @@ public final class UringLoop extends NativeLoop {
 		chainsUnavailable = null;
 	}
 
-	/** At setup, before the loop runs: one SQE on direct descriptor slot 0, waited for; its result. */
-	private int probeStep(byte opcode, int fd, long path, int openFlags) {
-		if (!ring.sq.enqueue(opcode, (byte) 0, fd, 0, path, 0, openFlags, PROBE_TOKEN, 1)) {
+	/**
+	 * At setup, before the loop runs: the chain whole-file reads use, on {@code /dev/null}, waited for. Null
+	 * when every step did what it should, else why chains stay off. Two kernel generations fail it: before
+	 * 5.15 openat ignores {@code file_index} and installs an ordinary descriptor (perhaps number 0, in a
+	 * process without stdin), so a slot past the table is asked for first, which only a kernel reading the
+	 * field refuses; before 5.18 (and in stable kernels carrying that io_uring, Debian's 5.10 among them) a
+	 * linked request's fixed file is looked up when the chain is submitted, while its slot is still empty,
+	 * and the whole chain is cancelled.
+	 */
+	private String probeChain(int size) {
+		long memory = Native.allocate(16);
+		try {
+			Native.putLong(memory, 0x6c756e2f7665642fL); // "/dev/nul"
+			Native.putLong(memory + 8, 'l');
+			int[] results = new int[3];
+			int outside = probe(results, new byte[] {Uring.IORING_OP_OPENAT}, new byte[] {0},
+					new long[] {memory}, new int[] {size + 1});
+			if (outside != 0) {
+				return "probe: " + Errno.describe(-outside);
+			}
+			if (results[0] >= 0) {
+				Native.close(results[0]);
+				return "openat ignores file_index (direct descriptors need 5.15)";
+			}
+			int r = probe(results,
+					new byte[] {Uring.IORING_OP_OPENAT, Uring.IORING_OP_READ, Uring.IORING_OP_CLOSE},
+					new byte[] {Uring.IOSQE_IO_LINK, (byte) (Uring.IOSQE_FIXED_FILE | Uring.IOSQE_IO_HARDLINK), 0},
+					new long[] {memory, memory, 0}, new int[] {1, 0, 1});
+			if (r != 0) {
+				return "probe: " + Errno.describe(-r);
+			}
+			if (results[0] != 0 || results[1] != 0 || results[2] != 0) {
+				return "open, read, close of a direct descriptor in one chain gave " + results[0] + ", " + results[1]
+						+ ", " + results[2] + " (needs 5.18)";
+			}
+			return null;
+		}
+		finally {
+			Native.free(memory);
+		}
+	}
+
+	/**
+	 * Submits the given SQEs (step {@code i} with token {@code PROBE_TOKEN - i}; an OPENAT's address is the
+	 * path, a READ's a one-byte buffer with slot 0 as its fixed file, a CLOSE's descriptor is its slot) and waits for their results; 0, or a
+	 * negative errno when the ring could not do it.
+	 */
+	private int probe(int[] results, byte[] opcodes, byte[] flags, long[] addresses, int[] fileIndexes) {
+		if (ring.sq.free() < opcodes.length) {
 			return -Errno.EBUSY;
 		}
-		int[] result = {-Errno.ETIMEDOUT};
-		for (int attempt = 0; attempt < 100 && result[0] == -Errno.ETIMEDOUT; attempt++) {
+		for (int i = 0; i < opcodes.length; i++) {
+			results[i] = -Errno.ETIMEDOUT;
+			boolean open = opcodes[i] == Uring.IORING_OP_OPENAT;
+			ring.sq.enqueue(opcodes[i], flags[i], open ? Native.AT_FDCWD : 0, 0, addresses[i],
+					opcodes[i] == Uring.IORING_OP_READ ? 1 : 0, open ? Native.O_RDONLY : 0, PROBE_TOKEN - i,
+					fileIndexes[i]);
+		}
+		int[] pending = {opcodes.length};
+		for (int attempt = 0; attempt < 100 && pending[0] > 0; attempt++) {
 			int r = ring.enter(ring.sq.flush(), 1, Uring.IORING_ENTER_GETEVENTS);
 			if (r < 0 && r != -Errno.EINTR) {
 				return r;
 			}
 			ring.cq.drain((userData, res) -> {
-				if (userData == PROBE_TOKEN) {
-					result[0] = res;
+				int step = (int) (PROBE_TOKEN - userData);
+				if (step >= 0 && step < opcodes.length) {
+					results[step] = res;
+					pending[0]--;
 				}
 			});
 		}
-		return result[0];
+		return pending[0] == 0 ? 0 : -Errno.ETIMEDOUT;
+	}
+
+	/**
+	 * Whether the rings of this process use whole-file chains, as the last one set up found: "yes", "no"
+	 * with the reason, or null when no ring has been set up yet.
+	 */
+	public static @Nullable String wholeFileChainsVerdict() {
+		return chainsVerdict;
 	}
 
 	@Override
