@@ -56,27 +56,7 @@ final class DefaultAsyncFile implements AsyncFile {
 		if (dst.isReadOnly()) {
 			return Mono.error(new IllegalArgumentException("Read-only buffer"));
 		}
-		return new MonoFileOp<>(loop, op -> {
-			if (!usable(op, true, false)) {
-				return;
-			}
-			if (!dst.hasRemaining()) {
-				op.succeed(0);
-				return;
-			}
-			IoRequest request = Transfers.read(handle, dst, position, (r, result) -> {
-				if (result < 0) {
-					op.fail(IoErrors.of(r, result));
-				}
-				else if (op.claim()) {
-					int n = (int) Transfers.deliver(r, result);
-					dst.position(dst.position() + n);
-					op.succeed(n == 0 ? -1 : n);
-				}
-			});
-			op.track(request);
-			loop.submit(request);
-		}, null, dst);
+		return new MonoTransfer(handle, dst, position, false);
 	}
 
 	@Override
@@ -85,26 +65,7 @@ final class DefaultAsyncFile implements AsyncFile {
 		if (position < 0) {
 			return Mono.error(new IllegalArgumentException("Negative position"));
 		}
-		return new MonoFileOp<>(loop, op -> {
-			if (!usable(op, false, true)) {
-				return;
-			}
-			if (!src.hasRemaining()) {
-				op.succeed(0);
-				return;
-			}
-			IoRequest request = Transfers.write(handle, src, position, (r, result) -> {
-				if (result < 0) {
-					op.fail(IoErrors.of(r, result));
-				}
-				else if (op.claim()) {
-					src.position(src.position() + (int) result);
-					op.succeed((int) result);
-				}
-			});
-			op.track(request);
-			loop.submit(request);
-		}, null, src);
+		return new MonoTransfer(handle, src, position, true);
 	}
 
 	@Override
@@ -360,6 +321,11 @@ final class DefaultAsyncFile implements AsyncFile {
 
 	/** Loop thread: fails {@code op} if the file is closed or lacks the mode it needs. */
 	private boolean usable(MonoFileOp.Op<?> op, boolean read, boolean write) {
+		return usable(handle, op, read, write);
+	}
+
+	/** Loop thread: fails {@code op} if {@code handle} is closed or lacks the mode it needs. */
+	static boolean usable(FileHandle handle, MonoFileOp.Op<?> op, boolean read, boolean write) {
 		if (handle.isClosing()) {
 			op.fail(new ClosedChannelException());
 			return false;

@@ -78,7 +78,7 @@ final class MonoFileOp<T> extends Mono<T> {
 	}
 
 	/** The subscription of one operation; its methods other than {@link #cancel} run on the loop. */
-	static final class Op<T> extends Operators.MonoSubscriber<T, T> {
+	static class Op<T> extends Operators.MonoSubscriber<T, T> {
 
 		static final int ACTIVE = 0;
 		static final int CANCELLED = 1;

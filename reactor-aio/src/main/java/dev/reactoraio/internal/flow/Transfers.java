@@ -45,14 +45,14 @@ final class Transfers {
 		int length = target.remaining();
 		if (!file.direct) {
 			if (target.isDirect()) {
-				return IoRequest.transfer(IoRequest.READ, file, target.slice(), position, completion);
+				return IoRequest.transfer(IoRequest.READ, file, target, position, completion);
 			}
 			return bounced(file, target, position, position, Math.min(length, MAX_BOUNCE), completion);
 		}
 		long start = file.alignDown(position);
 		long end = file.alignUp(position + length);
 		if (start == position && end == position + length && inPlace(file, target)) {
-			return IoRequest.transfer(IoRequest.READ, file, target.slice(), position, completion);
+			return IoRequest.transfer(IoRequest.READ, file, target, position, completion);
 		}
 		long span = Math.min(end - start, file.alignDown(MAX_BOUNCE));
 		return bounced(file, target, position, start, (int) span, completion);
@@ -207,7 +207,7 @@ final class Transfers {
 		boolean inPlace = source.isDirect() && (!file.direct || buffered || inPlace(file, source));
 		IoRequest request;
 		if (inPlace) {
-			request = IoRequest.transfer(IoRequest.WRITE, file, source.slice(), position, completion);
+			request = IoRequest.transfer(IoRequest.WRITE, file, source, position, completion);
 		}
 		else {
 			int span = Math.min(length, buffered || !file.direct ? MAX_BOUNCE : (int) file.alignDown(MAX_BOUNCE));
