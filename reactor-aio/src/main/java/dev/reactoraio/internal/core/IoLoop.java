@@ -76,6 +76,8 @@ public abstract class IoLoop implements Executor {
 	/** Pool tasks that hold no slot (opening, sysfs) and will still hand a continuation back. */
 	private int outsideWork;
 
+	// The thread gets this::run but starts only in start(), after every constructor ran.
+	@SuppressWarnings("this-escape")
 	protected IoLoop(String name, BlockingPool blockingPool) {
 		this.name = name;
 		this.blockingPool = blockingPool;

@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import dev.reactoraio.internal.core.BlockingPool;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoErrors;
@@ -174,12 +173,16 @@ public final class NioLoop extends IoLoop {
 
 		void open(OpenSpec spec) {
 			try {
+				if (spec.direct && OpenSpec.JDK_DIRECT == null) {
+					throw new UnsupportedOperationException("DIRECT: this Java runtime lacks the jdk.unsupported "
+							+ "module, whose ExtendedOpenOption.DIRECT FileChannel needs for O_DIRECT");
+				}
 				channel = FileChannel.open(spec.path, spec.nioOptions);
 				buffered = channel;
 				size = channel.size();
 				if (spec.direct) {
 					Set<OpenOption> options = new HashSet<>(spec.nioOptions);
-					options.remove(ExtendedOpenOption.DIRECT);
+					options.remove(OpenSpec.JDK_DIRECT);
 					options.remove(StandardOpenOption.CREATE);
 					options.remove(StandardOpenOption.CREATE_NEW);
 					options.remove(StandardOpenOption.TRUNCATE_EXISTING);
