@@ -47,7 +47,7 @@ public abstract class IoLoop implements Executor {
 
 	protected final String name;
 	protected final BlockingPool blockingPool;
-	public final BufferPool buffers = new BufferPool();
+	public final BufferPool buffers;
 	public final LoopStats stats = new LoopStats();
 
 	private final Queue<Runnable> tasks = Queues.<Runnable>unboundedMultiproducer().get();
@@ -78,9 +78,10 @@ public abstract class IoLoop implements Executor {
 
 	// The thread gets this::run but starts only in start(), after every constructor ran.
 	@SuppressWarnings("this-escape")
-	protected IoLoop(String name, BlockingPool blockingPool) {
+	protected IoLoop(String name, BlockingPool blockingPool, boolean nativeEngine) {
 		this.name = name;
 		this.blockingPool = blockingPool;
+		this.buffers = new BufferPool(nativeEngine);
 		this.thread = new IoThread(this::run, name);
 	}
 

@@ -31,7 +31,7 @@ public final class NioLoop extends IoLoop {
 	private final int capacity;
 
 	public NioLoop(String name, BlockingPool blockingPool, int entries) {
-		super(name, blockingPool);
+		super(name, blockingPool, false);
 		this.capacity = 2 * entries;
 	}
 
