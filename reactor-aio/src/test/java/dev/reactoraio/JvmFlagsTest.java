@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * else {@code -Dreactoraio.test.jdk24=<JDK home>}, else the newest JDK 24+ found beside this one or in
  * the usual JDK folders. Skipped, with the reason, when there is none.
  * <ul>
- * <li>{@code --sun-misc-unsafe-memory-access=deny} (JEP 471): AUTO still chooses what it chooses here;</li>
+ * <li>{@code --sun-misc-unsafe-memory-access=deny} (JEP 471): AUTO still chooses what it chooses here;
+ * with {@code -Djffi.unsafe.disabled=false} on top, it falls back to NIO with a cause naming the property;</li>
  * <li>{@code --illegal-native-access=deny}: AUTO falls back to NIO, with a cause naming the flag to pass,
  * and the global resources work;</li>
  * <li>no flag at all: the only warnings are the JVM's native-access ones (none about sun.misc.Unsafe);
@@ -64,6 +65,16 @@ class JvmFlagsTest {
 		assertEquals(Aio.autoBackend().toString(), run.values.get("global"), run.toString());
 		assertEquals("true", run.values.get("works"), run.toString());
 		assertEquals(List.of(), run.warnings, run.toString());
+	}
+
+	@Test
+	void unsafeMemoryAccessDeniedToJffiNamesTheProperty() throws Exception {
+		// jffi told to keep sun.misc.Unsafe, as it would be if another library had set it up first
+		Run run = run(List.of("--sun-misc-unsafe-memory-access=deny", "--enable-native-access=ALL-UNNAMED",
+				"-Djffi.unsafe.disabled=false"));
+		assertEquals("NIO", run.values.get("auto"), run.toString());
+		assertTrue(run.values.get("cause").contains("-Djffi.unsafe.disabled=true"), run.toString());
+		assertEquals("true", run.values.get("works"), run.toString());
 	}
 
 	@Test

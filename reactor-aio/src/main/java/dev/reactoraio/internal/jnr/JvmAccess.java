@@ -73,8 +73,9 @@ public final class JvmAccess {
 			}
 			if (isUnsafeRefusal(t)) {
 				return new UnsupportedOperationException("sun.misc.Unsafe memory access is denied "
-						+ "(--sun-misc-unsafe-memory-access=deny) and jffi was set up to use it before reactor-aio "
-						+ "loaded: run with -Djffi.unsafe.disabled=true (jffi then uses JNI instead)", failure);
+						+ "(--sun-misc-unsafe-memory-access=deny) and JNR-FFI's jffi uses it (jffi.unsafe.disabled is "
+						+ "false, or another library set jffi up before reactor-aio loaded): run with "
+						+ "-Djffi.unsafe.disabled=true (jffi then uses JNI instead)", failure);
 			}
 		}
 		return failure;
