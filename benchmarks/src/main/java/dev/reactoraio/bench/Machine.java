@@ -10,20 +10,40 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import com.sun.nio.file.ExtendedOpenOption;
-
 /** The machine: its description, the page cache (drop, warm) and the prepared files. */
 final class Machine {
+
+	/**
+	 * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT}, looked up by name: compiled with {@code --release 17}
+	 * by a newer javac, a direct reference draws an "internal proprietary API" warning that nothing but
+	 * removing the reference silences (and {@code -Werror} fails the build on).
+	 */
+	static final OpenOption DIRECT = jdkDirect();
 
 	private static boolean dropWarned;
 
 	private Machine() {
+	}
+
+	private static OpenOption jdkDirect() {
+		try {
+			for (Object constant : Class.forName("com.sun.nio.file.ExtendedOpenOption").getEnumConstants()) {
+				if (((Enum<?>) constant).name().equals("DIRECT")) {
+					return (OpenOption) constant;
+				}
+			}
+			throw new IllegalStateException("com.sun.nio.file.ExtendedOpenOption has no DIRECT");
+		}
+		catch (ClassNotFoundException e) {
+			throw new IllegalStateException("this Java runtime lacks the jdk.unsupported module (O_DIRECT)", e);
+		}
 	}
 
 	/** Flushes dirty pages to the disk, and leaves the page cache as it is. */
@@ -103,7 +123,7 @@ final class Machine {
 
 	/** Fails with a clear message where O_DIRECT is refused (tmpfs, some FUSE file systems). */
 	static void checkDirect(Path file) throws IOException {
-		try (FileChannel channel = FileChannel.open(file, READ, ExtendedOpenOption.DIRECT)) {
+		try (FileChannel channel = FileChannel.open(file, READ, DIRECT)) {
 			channel.read(RandomReads.alignedBlock(), 0);
 		}
 		catch (IOException e) {

@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import dev.reactoraio.AioBackend;
 import dev.reactoraio.AioOpenOption;
 import dev.reactoraio.AioResources;
@@ -232,7 +231,7 @@ final class RandomReads {
 			super(name, Kind.JAVA_PEER);
 			this.path = path;
 			this.depth = depth;
-			this.channel = direct ? FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)
+			this.channel = direct ? FileChannel.open(path, StandardOpenOption.READ, Machine.DIRECT)
 					: FileChannel.open(path, StandardOpenOption.READ);
 		}
 
@@ -305,7 +304,7 @@ final class RandomReads {
 			this.depth = depth;
 			Set<OpenOption> options = new HashSet<>(Set.of(StandardOpenOption.READ));
 			if (direct) {
-				options.add(ExtendedOpenOption.DIRECT);
+				options.add(Machine.DIRECT);
 			}
 			this.channel = AsynchronousFileChannel.open(path, options, null);
 		}

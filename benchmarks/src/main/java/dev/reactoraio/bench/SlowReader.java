@@ -52,9 +52,11 @@ final class SlowReader {
 		List<Process> children = new ArrayList<>();
 		List<Path> logs = new ArrayList<>();
 		for (String contender : CONTENDERS) {
+			// -cp, not -jar: the jar manifest's Enable-Native-Access does not apply, the flag does (JDK 17 knows it)
 			Path log = Files.createTempFile("w6-", ".log");
 			logs.add(log);
-			children.add(new ProcessBuilder(java, "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-cp",
+			children.add(new ProcessBuilder(java, "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch",
+					"--enable-native-access=ALL-UNNAMED", "-cp",
 					System.getProperty("java.class.path"), Bench.class.getName(), "w6-child", contender, file.toString(),
 					Long.toString(limit.toMillis())).redirectErrorStream(true).redirectOutput(log.toFile()).start());
 		}

@@ -49,7 +49,8 @@ import reactor.core.CoreSubscriber;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-Xmx1g")
+// JMH forks run with -cp, where the jar manifest's Enable-Native-Access does not apply: the flag does.
+@Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "--enable-native-access=ALL-UNNAMED"})
 public class ReadPathBenchmark {
 
 	static final int BLOCK = 4096;

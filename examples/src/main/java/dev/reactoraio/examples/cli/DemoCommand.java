@@ -37,7 +37,8 @@ import reactor.core.publisher.Mono;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
 		description = {"Run the three examples on a generated data set and the same jobs with "
-				+ "AsynchronousFileChannel/DataBufferUtils, printing the backend, times and throughput:",
+				+ "AsynchronousFileChannel/DataBufferUtils, printing the backend, times and throughput.",
+				"The examples:",
 				"  1. reactive ETL of a CSV (bounded memory, lines split across chunks, fsync),",
 				"  2. CRC32C of every file of a tree with a fixed budget of reads in flight,",
 				"  3. the Spring Boot WebFlux file server over TLS on loopback (GET, Range, PUT, metrics).",

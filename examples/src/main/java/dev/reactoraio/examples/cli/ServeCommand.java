@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 		description = {"Serve DIR with the Spring Boot WebFlux example on 127.0.0.1: GET/HEAD/PUT/DELETE "
 				+ "/files/{path}, ranges, ETag/Last-Modified, an upload limit, and the reactor-aio meters at "
 				+ "/actuator/metrics/reactor.aio.inflight (and .queued, .completions, .errors, .latency).",
-				"Paths outside DIR (.., %2e%2e, absolute, symbolic links leading out) are refused. Stop with Ctrl-C."})
+				// %% because picocli formats descriptions (String.format): a lone % starts a format specifier
+				"Paths outside DIR (.., %%2e%%2e, absolute, symbolic links leading out) are refused. Stop with Ctrl-C."})
 public final class ServeCommand implements Callable<Integer> {
 
 	@Parameters(description = "the directory to serve")
@@ -34,9 +35,9 @@ public final class ServeCommand implements Callable<Integer> {
 			description = "largest PUT body; larger ones get 413 (default: ${DEFAULT-VALUE})")
 	long maxUpload;
 
-	@Option(names = "--engine", defaultValue = "reactor_aio",
-			description = "how GET reads files: ${COMPLETION-CANDIDATES} (default: reactor_aio; spring is Spring's "
-					+ "default writer, for comparison)")
+	@Option(names = "--engine", defaultValue = "REACTOR_AIO",
+			description = "how GET reads files: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; SPRING is "
+					+ "Spring's default writer, for comparison; any case)")
 	FileServerProperties.Engine engine;
 
 	@Override

@@ -1,5 +1,6 @@
 package dev.reactoraio.internal.aio;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
@@ -41,6 +42,10 @@ public final class AioLoop extends NativeLoop {
 	private long iocbs;
 	private long pointers;
 	private long eventBuffer;
+	/** Views of iocbs, pointers and eventBuffer: the per-operation accesses, plain Java, no native call. */
+	private ByteBuffer iocbView;
+	private ByteBuffer pointerView;
+	private ByteBuffer eventView;
 	private long zeroTimeout;
 	private long counter;
 	private int capacityEvents;
@@ -77,6 +82,9 @@ public final class AioLoop extends NativeLoop {
 			iocbs = Native.allocate((long) Iocb.SIZE * nr);
 			pointers = Native.allocate(8L * nr);
 			eventBuffer = Native.allocate((long) Iocb.EVENT_SIZE * nr);
+			iocbView = Native.view(iocbs, Iocb.SIZE * nr);
+			pointerView = Native.view(pointers, 8 * nr);
+			eventView = Native.view(eventBuffer, Iocb.EVENT_SIZE * nr);
 			zeroTimeout = Native.allocate(16);
 			counter = Native.allocate(8);
 			wakeup = new WakeupFd();
@@ -116,19 +124,19 @@ public final class AioLoop extends NativeLoop {
 			offload(request, NativeLoop::performBlocking);
 			return;
 		}
-		long iocb = Iocb.at(iocbs, slotOf(request));
+		int slot = slotOf(request);
 		int fd = fdOf(request);
 		switch (request.op) {
 			case IoRequest.READ:
-				Iocb.fill(iocb, token(request), Iocb.IOCB_CMD_PREAD, fd, addressOf(request), request.length,
+				Iocb.fill(iocbView, slot, token(request), Iocb.IOCB_CMD_PREAD, fd, addressOf(request), request.length,
 						request.offset, ((NativeFile) request.file).aioNowait ? Iocb.RWF_NOWAIT : 0, wakeup.fd);
 				break;
 			case IoRequest.WRITE:
-				Iocb.fill(iocb, token(request), Iocb.IOCB_CMD_PWRITE, fd, addressOf(request), request.length,
+				Iocb.fill(iocbView, slot, token(request), Iocb.IOCB_CMD_PWRITE, fd, addressOf(request), request.length,
 						request.offset, 0, wakeup.fd);
 				break;
 			default:
-				Iocb.fill(iocb, token(request),
+				Iocb.fill(iocbView, slot, token(request),
 						request.flags == IoRequest.FSYNC_DATASYNC ? Iocb.IOCB_CMD_FDSYNC : Iocb.IOCB_CMD_FSYNC, fd, 0, 0,
 						0, 0, wakeup.fd);
 		}
@@ -149,7 +157,7 @@ public final class AioLoop extends NativeLoop {
 		while (!toSubmit.isEmpty()) {
 			int n = 0;
 			for (IoRequest request : toSubmit) {
-				Native.putLong(pointers + 8L * n, Iocb.at(iocbs, slotOf(request)));
+				pointerView.putLong(8 * n, Iocb.at(iocbs, slotOf(request)));
 				if (++n == capacityEvents) {
 					break;
 				}
@@ -175,7 +183,7 @@ public final class AioLoop extends NativeLoop {
 
 	private boolean asksNowait(IoRequest request) {
 		return request.op == IoRequest.READ
-				&& (Iocb.rwFlags(Iocb.at(iocbs, slotOf(request))) & Iocb.RWF_NOWAIT) != 0;
+				&& (Iocb.rwFlags(iocbView, slotOf(request)) & Iocb.RWF_NOWAIT) != 0;
 	}
 
 	/** The file's reads no longer ask for RWF_NOWAIT, those queued for submission included. */
@@ -183,7 +191,7 @@ public final class AioLoop extends NativeLoop {
 		file.aioNowait = false;
 		for (IoRequest queued : toSubmit) {
 			if (queued.file == file && queued.op == IoRequest.READ) {
-				Iocb.setRwFlags(Iocb.at(iocbs, slotOf(queued)), 0);
+				Iocb.setRwFlags(iocbView, slotOf(queued), 0);
 			}
 		}
 	}
@@ -210,8 +218,8 @@ public final class AioLoop extends NativeLoop {
 				return total;
 			}
 			for (int i = 0; i < n; i++) {
-				long event = eventBuffer + (long) Iocb.EVENT_SIZE * i;
-				onEvent(Native.getLong(event), Native.getLong(event + 16));
+				int event = Iocb.EVENT_SIZE * i;
+				onEvent(eventView.getLong(event), eventView.getLong(event + 16));
 			}
 			total += n;
 			if (n < capacityEvents) {
@@ -265,5 +273,6 @@ public final class AioLoop extends NativeLoop {
 			}
 		}
 		iocbs = pointers = eventBuffer = zeroTimeout = counter = ctxp = 0;
+		iocbView = pointerView = eventView = null;
 	}
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import dev.reactoraio.AioIOException;
 import dev.reactoraio.internal.core.SysFiles;
 import dev.reactoraio.internal.jnr.Errno;
+import dev.reactoraio.internal.jnr.JvmAccess;
 import dev.reactoraio.internal.jnr.Native;
 import org.jspecify.annotations.Nullable;
 
@@ -39,7 +40,7 @@ public final class AioProbe {
 				}
 			}
 			catch (Throwable t) {
-				cause = t;
+				cause = JvmAccess.explain(t);
 			}
 			finally {
 				if (ctx != 0) {
@@ -101,7 +102,7 @@ public final class AioProbe {
 			if (fd < 0) {
 				return false;
 			}
-			Iocb.fill(iocb, 1, Iocb.IOCB_CMD_FDSYNC, fd, 0, 0, 0, 0, 0, 0);
+			Iocb.fill(Native.view(iocb, Iocb.SIZE), 0, 1, Iocb.IOCB_CMD_FDSYNC, fd, 0, 0, 0, 0, 0, 0);
 			Native.putLong(iocb + Iocb.SIZE, iocb);
 			if (Native.ioSubmit(ctx, 1, iocb + Iocb.SIZE) != 1) {
 				return false;

@@ -1,9 +1,11 @@
 package dev.reactoraio.internal.aio;
 
-import dev.reactoraio.internal.jnr.Native;
+import java.nio.ByteBuffer;
 
 /**
  * The kernel AIO structures (include/uapi/linux/aio_abi.h), little-endian layout as on x86_64 and aarch64.
+ * They are filled and read per operation, so through ByteBuffer views in native byte order (plain Java
+ * accesses), never through a native call per field.
  * <pre>{@code
  * struct iocb {                      // 64 bytes
  *     __u64 aio_data;                //  0  echoed in io_event.data
@@ -48,34 +50,35 @@ final class Iocb {
 		return base + (long) SIZE * slot;
 	}
 
-	/** {@code aio_rw_flags} of the iocb at {@code address}. */
-	static int rwFlags(long address) {
-		return Native.getInt(address + 12);
+	/** {@code aio_rw_flags} of slot {@code slot} of {@code iocbs}. */
+	static int rwFlags(ByteBuffer iocbs, int slot) {
+		return iocbs.getInt(SIZE * slot + 12);
 	}
 
-	static void setRwFlags(long address, int rwFlags) {
-		Native.putInt(address + 12, rwFlags);
+	static void setRwFlags(ByteBuffer iocbs, int slot, int rwFlags) {
+		iocbs.putInt(SIZE * slot + 12, rwFlags);
 	}
 
-	/** Fills the iocb at {@code address}. */
-	static void fill(long address, long data, short opcode, int fd, long buf, long nbytes, long offset, int rwFlags,
-			int resfd) {
-		fill(address, data, opcode, fd, buf, nbytes, offset, rwFlags, IOCB_FLAG_RESFD, resfd);
+	/** Fills slot {@code slot} of {@code iocbs}. */
+	static void fill(ByteBuffer iocbs, int slot, long data, short opcode, int fd, long buf, long nbytes, long offset,
+			int rwFlags, int resfd) {
+		fill(iocbs, slot, data, opcode, fd, buf, nbytes, offset, rwFlags, IOCB_FLAG_RESFD, resfd);
 	}
 
-	/** Fills the iocb at {@code address} with explicit {@code aio_flags}. */
-	static void fill(long address, long data, short opcode, int fd, long buf, long nbytes, long offset, int rwFlags,
-			int flags, int resfd) {
-		Native.putLong(address, data);
-		Native.putInt(address + 8, 0);
-		setRwFlags(address, rwFlags);
-		Native.putInt(address + 16, opcode & 0xffff);
-		Native.putInt(address + 20, fd);
-		Native.putLong(address + 24, buf);
-		Native.putLong(address + 32, nbytes);
-		Native.putLong(address + 40, offset);
-		Native.putLong(address + 48, 0);
-		Native.putInt(address + 56, flags);
-		Native.putInt(address + 60, resfd);
+	/** Fills slot {@code slot} of {@code iocbs} with explicit {@code aio_flags}. */
+	static void fill(ByteBuffer iocbs, int slot, long data, short opcode, int fd, long buf, long nbytes, long offset,
+			int rwFlags, int flags, int resfd) {
+		int base = SIZE * slot;
+		iocbs.putLong(base, data);
+		iocbs.putInt(base + 8, 0);
+		iocbs.putInt(base + 12, rwFlags);
+		iocbs.putInt(base + 16, opcode & 0xffff);
+		iocbs.putInt(base + 20, fd);
+		iocbs.putLong(base + 24, buf);
+		iocbs.putLong(base + 32, nbytes);
+		iocbs.putLong(base + 40, offset);
+		iocbs.putLong(base + 48, 0);
+		iocbs.putInt(base + 56, flags);
+		iocbs.putInt(base + 60, resfd);
 	}
 }

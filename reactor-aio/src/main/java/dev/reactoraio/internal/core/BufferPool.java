@@ -28,6 +28,8 @@ public final class BufferPool {
 	private static final long MAX_CACHED_BYTES = 32L << 20;
 
 	private final List<ArrayDeque<Pooled>> free = new ArrayList<>(MAX_SHIFT - MIN_SHIFT + 1);
+	/** Whether buffers carry their native address (native engines); the NIO engine makes no native call. */
+	private final boolean addresses;
 	private long cachedBytes;
 	private int outstanding;
 	private long outstandingBytes;
@@ -35,7 +37,14 @@ public final class BufferPool {
 	private volatile long publishedOutstandingBytes;
 	private volatile long publishedCachedBytes;
 
+	/** A pool for the NIO engine: buffers without native addresses. */
 	public BufferPool() {
+		this(false);
+	}
+
+	/** @param addresses whether each buffer learns its native address once, when allocated (native engines) */
+	public BufferPool(boolean addresses) {
+		this.addresses = addresses;
 		for (int shift = MIN_SHIFT; shift <= MAX_SHIFT; shift++) {
 			free.add(new ArrayDeque<>());
 		}
@@ -52,11 +61,11 @@ public final class BufferPool {
 				cachedBytes -= buffer.buffer.capacity();
 			}
 			else {
-				buffer = new Pooled(allocateAligned(1 << shift, PAGE), shift);
+				buffer = new Pooled(allocateAligned(1 << shift, PAGE), shift, addresses);
 			}
 		}
 		else {
-			buffer = new Pooled(allocateAligned(size, Math.max(alignment, PAGE)), -1);
+			buffer = new Pooled(allocateAligned(size, Math.max(alignment, PAGE)), -1, addresses);
 		}
 		buffer.refs = 1;
 		buffer.buffer.clear().limit(size);
@@ -132,9 +141,9 @@ public final class BufferPool {
 		/** References held (loop-confined): the acquirer's, and one per request that uses the memory. */
 		int refs;
 
-		Pooled(ByteBuffer buffer, int shift) {
+		Pooled(ByteBuffer buffer, int shift, boolean address) {
 			this.buffer = buffer;
-			this.address = Native.loadFailure() == null ? Native.address(buffer) : 0;
+			this.address = address ? Native.address(buffer) : 0;
 			this.shift = shift;
 		}
 

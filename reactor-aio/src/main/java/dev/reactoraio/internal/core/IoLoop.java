@@ -48,7 +48,7 @@ public abstract class IoLoop implements Executor {
 
 	protected final String name;
 	protected final BlockingPool blockingPool;
-	public final BufferPool buffers = new BufferPool();
+	public final BufferPool buffers;
 	public final LoopStats stats = new LoopStats();
 
 	private final Queue<Runnable> tasks = Queues.<Runnable>unboundedMultiproducer().get();
@@ -77,9 +77,12 @@ public abstract class IoLoop implements Executor {
 	/** Pool tasks that hold no slot (opening, sysfs) and will still hand a continuation back. */
 	private int outsideWork;
 
-	protected IoLoop(String name, BlockingPool blockingPool) {
+	// The thread gets this::run but starts only in start(), after every constructor ran.
+	@SuppressWarnings("this-escape")
+	protected IoLoop(String name, BlockingPool blockingPool, boolean nativeEngine) {
 		this.name = name;
 		this.blockingPool = blockingPool;
+		this.buffers = new BufferPool(nativeEngine);
 		this.thread = new IoThread(this::run, name);
 	}
 

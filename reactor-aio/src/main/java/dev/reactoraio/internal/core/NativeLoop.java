@@ -29,7 +29,7 @@ public abstract class NativeLoop extends IoLoop {
 	private static final ConcurrentHashMap<Long, Integer> LOGICAL_BLOCK_SIZE = new ConcurrentHashMap<>();
 
 	protected NativeLoop(String name, BlockingPool blockingPool) {
-		super(name, blockingPool);
+		super(name, blockingPool, true);
 	}
 
 	@Override

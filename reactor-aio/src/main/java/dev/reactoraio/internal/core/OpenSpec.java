@@ -8,16 +8,24 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import dev.reactoraio.AioOpenOption;
 import dev.reactoraio.internal.jnr.Native;
 import dev.reactoraio.internal.jnr.SyscallTable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The open options of one {@code AsyncFile.open}, checked the way {@code FileChannel.open} and
  * {@code AsynchronousFileChannel.open} check them, and turned into open(2) flags.
  */
 public final class OpenSpec {
+
+	/**
+	 * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT} (module {@code jdk.unsupported}), or {@code null}
+	 * where that module is absent. Looked up by name, the only reference this library makes to it: compiled
+	 * with {@code --release 17} by a newer javac, a direct reference draws "internal proprietary API", a
+	 * warning no {@code @SuppressWarnings} silences and {@code -Werror} turns into a failed build.
+	 */
+	public static final @Nullable OpenOption JDK_DIRECT = jdkDirect();
 
 	public final Path path;
 	/** Absolute path, so that the kernel resolves it as Java did, whatever the process working directory. */
@@ -120,7 +128,7 @@ public final class OpenSpec {
 			else if (option == LinkOption.NOFOLLOW_LINKS) {
 				noFollow = true;
 			}
-			else if (option == AioOpenOption.DIRECT || option == ExtendedOpenOption.DIRECT) {
+			else if (option == AioOpenOption.DIRECT || (JDK_DIRECT != null && option == JDK_DIRECT)) {
 				direct = true;
 			}
 			else if (option == null) {
@@ -164,7 +172,9 @@ public final class OpenSpec {
 		Set<OpenOption> nio = new HashSet<>();
 		for (OpenOption option : options) {
 			if (option == AioOpenOption.DIRECT) {
-				nio.add(ExtendedOpenOption.DIRECT);
+				if (JDK_DIRECT != null) {
+					nio.add(JDK_DIRECT); // without it (no jdk.unsupported) the NIO engine refuses the open
+				}
 			}
 			else if (option != StandardOpenOption.DELETE_ON_CLOSE) {
 				nio.add(option); // DELETE_ON_CLOSE: the NIO engine unlinks once every channel of the file is open
@@ -198,5 +208,19 @@ public final class OpenSpec {
 	/** Flags for the page-cache descriptor of a direct file: no create, no truncate (the first open did that). */
 	public int bufferedCompanionFlags() {
 		return flags & ~(Native.O_CREAT | Native.O_EXCL | Native.O_TRUNC);
+	}
+
+	private static @Nullable OpenOption jdkDirect() {
+		try {
+			for (Object constant : Class.forName("com.sun.nio.file.ExtendedOpenOption").getEnumConstants()) {
+				if (((Enum<?>) constant).name().equals("DIRECT")) {
+					return (OpenOption) constant;
+				}
+			}
+		}
+		catch (ClassNotFoundException | LinkageError e) {
+			// a runtime without jdk.unsupported: FileChannel cannot open O_DIRECT there
+		}
+		return null;
 	}
 }

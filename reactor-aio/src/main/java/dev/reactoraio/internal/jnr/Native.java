@@ -44,12 +44,13 @@ public final class Native {
 
 	private static final @Nullable LibC LIBC;
 	private static final @Nullable Runtime RUNTIME;
+	private static final @Nullable MemoryIO MEMORY;
 	private static final @Nullable Throwable LOAD_FAILURE;
-	private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
 	static {
 		LibC libc = null;
 		Runtime runtime = null;
+		MemoryIO memory = null;
 		Throwable failure = null;
 		try {
 			if (SyscallTable.CURRENT == null) {
@@ -59,23 +60,36 @@ public final class Native {
 			if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
 				throw new UnsupportedOperationException("not Linux: " + System.getProperty("os.name"));
 			}
+			// JNR-FFI registers its native stubs through jffi's shared accessors: JNI rather than
+			// sun.misc.Unsafe where the JVM restricts Unsafe (JvmAccess).
+			JvmAccess.preferJniMemoryAccess();
+			// Our own accesses: jffi's JNI accessors, never its Unsafe ones, whatever jffi.unsafe.disabled says
+			// (another library may have set jffi up first). They cost a JNI call each, so they serve setup and
+			// probes only: the per-operation structures (SQEs, CQEs, iocbs, io_events, the iocb pointer array)
+			// are read and written through ByteBuffer views (see view).
+			memory = MemoryIO.getCheckedInstance();
 			libc = LibraryLoader.create(LibC.class).load("c");
 			runtime = Runtime.getRuntime(libc);
 		}
 		catch (Throwable t) {
-			failure = t;
+			failure = JvmAccess.explain(t);
 			libc = null;
 			runtime = null;
+			memory = null;
 		}
 		LIBC = libc;
 		RUNTIME = runtime;
+		MEMORY = memory;
 		LOAD_FAILURE = failure;
 	}
 
 	private Native() {
 	}
 
-	/** {@code null} when libc was bound; otherwise why not (non-Linux OS, unknown architecture, no JNR stub). */
+	/**
+	 * {@code null} when libc was bound; otherwise why not (non-Linux OS, unknown architecture, no JNR stub,
+	 * native access denied by the JVM: the cause then names the flag to pass).
+	 */
 	public static @Nullable Throwable loadFailure() {
 		return LOAD_FAILURE;
 	}
@@ -94,6 +108,14 @@ public final class Native {
 			throw new IllegalStateException("libc is not available", LOAD_FAILURE);
 		}
 		return libc;
+	}
+
+	private static MemoryIO memory() {
+		MemoryIO memory = MEMORY;
+		if (memory == null) {
+			throw new IllegalStateException("native memory access is not available", LOAD_FAILURE);
+		}
+		return memory;
 	}
 
 	/** The errno the calling thread's last native call saved. */
@@ -259,11 +281,11 @@ public final class Native {
 		}
 	}
 
-	// ---- memory ----
+	// ---- memory (setup and probes: each access below is a JNI call) ----
 
 	/** Zeroed native memory outside the Java heap; give it back with {@link #free}. */
 	public static long allocate(long size) {
-		long address = MEMORY.allocateMemory(size, true);
+		long address = memory().allocateMemory(size, true);
 		if (address == 0) {
 			throw new OutOfMemoryError("native allocation of " + size + " bytes failed");
 		}
@@ -271,37 +293,41 @@ public final class Native {
 	}
 
 	public static void free(long address) {
-		MEMORY.freeMemory(address);
+		memory().freeMemory(address);
 	}
 
-	/** A direct ByteBuffer view of native memory the caller keeps alive (no cleaner is attached). */
+	/**
+	 * A direct ByteBuffer view of native memory the caller keeps alive (no cleaner is attached), in native
+	 * byte order. Made once per structure (one JNI call): its absolute gets and puts are plain Java, the way
+	 * every per-operation structure is accessed.
+	 */
 	public static ByteBuffer view(long address, int capacity) {
-		return MEMORY.newDirectByteBuffer(address, capacity).order(java.nio.ByteOrder.nativeOrder());
+		return memory().newDirectByteBuffer(address, capacity).order(java.nio.ByteOrder.nativeOrder());
 	}
 
 	/** Address of the first byte of a direct buffer's storage (position ignored). */
 	public static long address(Buffer directBuffer) {
-		return MEMORY.getDirectBufferAddress(directBuffer);
+		return memory().getDirectBufferAddress(directBuffer);
 	}
 
 	public static void putInt(long address, int value) {
-		MEMORY.putInt(address, value);
+		memory().putInt(address, value);
 	}
 
 	public static int getInt(long address) {
-		return MEMORY.getInt(address);
+		return memory().getInt(address);
 	}
 
 	public static void putLong(long address, long value) {
-		MEMORY.putLong(address, value);
+		memory().putLong(address, value);
 	}
 
 	public static long getLong(long address) {
-		return MEMORY.getLong(address);
+		return memory().getLong(address);
 	}
 
 	public static void copy(long from, long to, long size) {
-		MEMORY.copyMemory(from, to, size);
+		memory().copyMemory(from, to, size);
 	}
 
 	/** A NUL-terminated UTF-8 copy of {@code s} in a direct buffer that lives as long as the buffer. */
@@ -314,7 +340,7 @@ public final class Native {
 
 	static String cString(long address, int max) {
 		byte[] bytes = new byte[max];
-		MEMORY.getByteArray(address, bytes, 0, max);
+		memory().getByteArray(address, bytes, 0, max);
 		int n = 0;
 		while (n < max && bytes[n] != 0) {
 			n++;

@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import dev.reactoraio.internal.core.BlockingPool;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoErrors;
@@ -32,7 +31,7 @@ public final class NioLoop extends IoLoop {
 	private final int capacity;
 
 	public NioLoop(String name, BlockingPool blockingPool, int entries) {
-		super(name, blockingPool);
+		super(name, blockingPool, false);
 		this.capacity = 2 * entries;
 	}
 
@@ -199,12 +198,16 @@ public final class NioLoop extends IoLoop {
 
 		void open(OpenSpec spec) {
 			try {
+				if (spec.direct && OpenSpec.JDK_DIRECT == null) {
+					throw new UnsupportedOperationException("DIRECT: this Java runtime lacks the jdk.unsupported "
+							+ "module, whose ExtendedOpenOption.DIRECT FileChannel needs for O_DIRECT");
+				}
 				channel = FileChannel.open(spec.path, spec.nioOptions);
 				buffered = channel;
 				size = channel.size();
 				if (spec.direct) {
 					Set<OpenOption> options = new HashSet<>(spec.nioOptions);
-					options.remove(ExtendedOpenOption.DIRECT);
+					options.remove(OpenSpec.JDK_DIRECT);
 					options.remove(StandardOpenOption.CREATE);
 					options.remove(StandardOpenOption.CREATE_NEW);
 					options.remove(StandardOpenOption.TRUNCATE_EXISTING);

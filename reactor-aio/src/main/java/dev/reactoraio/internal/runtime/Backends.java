@@ -1,9 +1,7 @@
 package dev.reactoraio.internal.runtime;
 
 import dev.reactoraio.AioBackend;
-import dev.reactoraio.AioProperties;
 import dev.reactoraio.internal.aio.AioProbe;
-import dev.reactoraio.internal.uring.Uring;
 import dev.reactoraio.internal.uring.UringProbe;
 import org.jspecify.annotations.Nullable;
 import reactor.util.Logger;
@@ -11,8 +9,8 @@ import reactor.util.Loggers;
 
 /**
  * The backend choice: each backend's availability comes from its probe (run once per process), and
- * AUTO takes the first available of io_uring, kernel AIO, NIO. The choice and the reasons for it are
- * logged once at INFO.
+ * AUTO takes the first available of io_uring, kernel AIO, NIO. The choice is logged once, in one INFO
+ * line, with the reason when it is a fallback.
  */
 public final class Backends {
 
@@ -57,20 +55,21 @@ public final class Backends {
 	}
 
 	private static AioBackend choose() {
+		// One line at start: the choice, and when it is a fallback, why. Aio.describe() has the details.
 		UringProbe uring = UringProbe.get();
 		if (uring.isAvailable()) {
-			log.info("reactor-aio uses IO_URING: io_uring rings with {}, features {}",
-					Uring.setupFlagNames(uring.ringFlags(AioProperties.deferTaskrun())), Uring.featureNames(uring.features()));
+			log.info("reactor-aio uses IO_URING (Aio.describe() tells more)");
 			return AioBackend.IO_URING;
 		}
+		String uringCause = message(uring.unavailabilityCause());
 		Throwable aio = AioProbe.get().unavailabilityCause();
 		if (aio == null) {
-			log.info("reactor-aio uses LIBAIO (kernel AIO for O_DIRECT files, the blocking pool for buffered "
-					+ "ones) because io_uring is unavailable: {}", message(uring.unavailabilityCause()));
+			log.info("reactor-aio uses LIBAIO: io_uring is unavailable: {}", uringCause);
 			return AioBackend.LIBAIO;
 		}
-		log.info("reactor-aio uses NIO (a bounded FileChannel pool) because io_uring is unavailable: {}; "
-				+ "kernel AIO is unavailable: {}", message(uring.unavailabilityCause()), message(aio));
+		String aioCause = message(aio);
+		log.info("reactor-aio uses NIO: io_uring is unavailable: {}{}", uringCause,
+				aioCause.equals(uringCause) ? " (so is kernel AIO)" : "; kernel AIO is unavailable: " + aioCause);
 		return AioBackend.NIO;
 	}
 

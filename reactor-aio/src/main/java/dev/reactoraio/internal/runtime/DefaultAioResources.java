@@ -40,10 +40,13 @@ public final class DefaultAioResources implements AioResources {
 	public DefaultAioResources(String name, AioBackend requested, int rings, int ringEntries, int readahead,
 			int blockingThreads, int iowqMaxWorkers, boolean deferTaskrun) {
 		this.name = name;
-		// Binding libc reads a jar and writes a stub: do it here, on the caller's thread, never later on a
-		// NonBlocking loop thread (whatever the backend, the loops touch native memory helpers).
-		Native.loadFailure();
 		this.backend = Backends.resolve(requested);
+		if (backend != AioBackend.NIO) {
+			// Binding libc reads a jar and writes a stub: done here, on the caller's thread, never later on a
+			// NonBlocking loop thread (resolving io_uring or kernel AIO has done it already). The NIO
+			// engine makes no native call: it does not load native code at all.
+			Native.loadFailure();
+		}
 		this.readahead = readahead;
 		this.blockingPool = new BlockingPool(name, blockingThreads);
 		List<IoLoop> started = new ArrayList<>();

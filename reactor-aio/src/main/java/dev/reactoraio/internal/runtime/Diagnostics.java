@@ -6,6 +6,7 @@ import dev.reactoraio.AioBackend;
 import dev.reactoraio.AioProperties;
 import dev.reactoraio.internal.aio.AioProbe;
 import dev.reactoraio.internal.core.SysFiles;
+import dev.reactoraio.internal.jnr.JvmAccess;
 import dev.reactoraio.internal.jnr.Native;
 import dev.reactoraio.internal.uring.Uring;
 import dev.reactoraio.internal.uring.UringLoop;
@@ -29,6 +30,7 @@ public final class Diagnostics {
 			line(sb, "  ", "native calls: unavailable: " + Backends.message(Native.loadFailure()));
 		}
 		else {
+			line(sb, "  ", "jffi.unsafe.disabled: " + JvmAccess.jffiUnsafeDisabled());
 			long[] memlock = Native.getrlimit(Native.RLIMIT_MEMLOCK);
 			line(sb, "  ", "RLIMIT_MEMLOCK: soft " + limit(memlock[0]) + ", hard " + limit(memlock[1]));
 			line(sb, "  ", "kernel.io_uring_disabled: " + orAbsent(sysctl("kernel/io_uring_disabled")));

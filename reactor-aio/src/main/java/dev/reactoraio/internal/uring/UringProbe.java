@@ -7,6 +7,7 @@ import java.util.List;
 import dev.reactoraio.AioIOException;
 import dev.reactoraio.internal.core.SysFiles;
 import dev.reactoraio.internal.jnr.Errno;
+import dev.reactoraio.internal.jnr.JvmAccess;
 import dev.reactoraio.internal.jnr.Native;
 import org.jspecify.annotations.Nullable;
 
@@ -91,7 +92,7 @@ public final class UringProbe {
 				}
 			}
 			catch (Throwable t) {
-				cause = t;
+				cause = JvmAccess.explain(t);
 			}
 			finally {
 				Native.free(params);
