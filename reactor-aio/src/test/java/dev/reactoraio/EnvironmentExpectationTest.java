@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import dev.reactoraio.internal.uring.Uring;
+import dev.reactoraio.internal.uring.UringLoop;
 import dev.reactoraio.internal.uring.UringProbe;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the backend's {@linkplain Aio#unavailabilityCause unavailability cause} contains;</li>
  * <li>{@code reactoraio.test.expectSetupFlags=CQSIZE|CLAMP}: the io_uring setup flags the ladder settled on;</li>
  * <li>{@code reactoraio.test.expectWholeFileChains=yes} (or {@code no}): whether io_uring rings use
- * whole-file chains; without the property, {@code yes} on kernels from 5.18 (no expectation below);</li>
+ * whole-file chains and a registered ring descriptor (both need the io_uring of 5.18); without the
+ * property, {@code yes} on kernels from 5.18 (no expectation below);</li>
  * <li>{@code reactoraio.test.requireBackends=IO_URING,LIBAIO,NIO}: backends that must be available, so
  * that the contract fails on them instead of skipping (read by {@link AsyncFileContract}).</li>
  * </ul>
@@ -105,7 +107,7 @@ class EnvironmentExpectationTest {
 	 * io_uring of 5.15, which looks fixed files up at submission) nor off where they work.
 	 */
 	@Test
-	void wholeFileChainsWhereTheKernelDoesThem(@TempDir Path dir) throws IOException {
+	void ringFeaturesOf518WhereTheKernelHasThem(@TempDir Path dir) throws IOException {
 		String expected = System.getProperty(EXPECT_CHAINS);
 		if (expected == null || expected.isBlank()) {
 			assumeTrue(kernelAtLeast(5, 18), () -> "no expectation set (-D" + EXPECT_CHAINS + ") below kernel 5.18");
@@ -119,8 +121,11 @@ class EnvironmentExpectationTest {
 		AioResources resources = AioResources.builder("chains").backend(AioBackend.IO_URING).build();
 		try {
 			assertArrayEquals(bytes, AioFiles.readAllBytes(file, resources).block(TIMEOUT));
-			String verdict = String.valueOf(dev.reactoraio.internal.uring.UringLoop.wholeFileChainsVerdict());
-			assertTrue(verdict.startsWith(expected.trim()), () -> "whole-file chains: " + verdict + ", expected " + EXPECT_CHAINS + "=" + System.getProperty(EXPECT_CHAINS, "yes"));
+			String want = expected.trim();
+			String chains = String.valueOf(UringLoop.wholeFileChainsVerdict());
+			assertTrue(chains.startsWith(want), () -> "whole-file chains: " + chains + ", expected " + want);
+			String ringFd = String.valueOf(UringLoop.registeredRingVerdict());
+			assertTrue(ringFd.startsWith(want), () -> "registered ring descriptor: " + ringFd + ", expected " + want);
 		}
 		finally {
 			resources.dispose();

@@ -55,6 +55,9 @@ public final class Diagnostics {
 			String chains = UringLoop.wholeFileChainsVerdict();
 			line(sb, "  ", "whole-file chains (openat into a direct descriptor, read, close linked): "
 					+ (chains == null ? "decided when the first ring is set up" : chains));
+			String ringFd = UringLoop.registeredRingVerdict();
+			line(sb, "  ", "ring descriptor registered with its loop thread (IORING_REGISTER_RING_FDS): "
+					+ (ringFd == null ? "decided when the first ring is set up" : ringFd));
 		}
 		AioProbe aio = AioProbe.get();
 		line(sb, "", "LIBAIO: " + status(aio.unavailabilityCause()));

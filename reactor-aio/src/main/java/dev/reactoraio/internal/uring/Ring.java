@@ -43,6 +43,8 @@ final class Ring {
 	private final long sqesAddress;
 	private final long sqesSize;
 	private boolean closed;
+	/** The ring's index among the calling thread's registered rings, or -1: enter by descriptor. */
+	private int registeredIndex = -1;
 
 	private Ring(int fd, int flags, long params) {
 		this.fd = fd;
@@ -157,7 +159,37 @@ final class Ring {
 	}
 
 	int enter(int toSubmit, int minComplete, int enterFlags) {
-		return Native.ioUringEnter(fd, toSubmit, minComplete, enterFlags);
+		int index = registeredIndex;
+		return index < 0 ? Native.ioUringEnter(fd, toSubmit, minComplete, enterFlags)
+				: Native.ioUringEnter(index, toSubmit, minComplete, enterFlags | Uring.IORING_ENTER_REGISTERED_RING);
+	}
+
+	/**
+	 * Registers the ring's descriptor with the calling thread (IORING_REGISTER_RING_FDS, 5.18), so that its
+	 * {@link #enter}s skip the descriptor lookup; only that thread may enter the ring from then on. Returns
+	 * null, or why the kernel refused (the ring is then entered by its descriptor, as before).
+	 */
+	String registerWithThisThread() {
+		long update = Native.allocate(16); // struct io_uring_rsrc_update { u32 offset, resv; u64 data; }
+		try {
+			Native.putInt(update, -1); // any free index
+			Native.putInt(update + 4, 0);
+			Native.putLong(update + 8, fd);
+			int r = register(Uring.IORING_REGISTER_RING_FDS, update, 1);
+			if (r != 1) {
+				return "IORING_REGISTER_RING_FDS: " + (r < 0 ? Errno.describe(-r) : "registered " + r);
+			}
+			registeredIndex = Native.getInt(update);
+			return null;
+		}
+		finally {
+			Native.free(update);
+		}
+	}
+
+	/** Whether {@link #enter} goes by the thread's registered index. */
+	boolean registeredWithThread() {
+		return registeredIndex >= 0;
 	}
 
 	int sqEntries() {
@@ -174,6 +206,17 @@ final class Ring {
 			return;
 		}
 		closed = true;
+		if (registeredIndex >= 0) {
+			// the registration holds a reference of its own; on another thread this fails and thread exit
+			// drops it instead
+			long update = Native.allocate(16);
+			Native.putInt(update, registeredIndex);
+			Native.putInt(update + 4, 0);
+			Native.putLong(update + 8, 0);
+			Native.ioUringRegister(fd, Uring.IORING_UNREGISTER_RING_FDS, update, 1);
+			Native.free(update);
+			registeredIndex = -1;
+		}
 		Native.munmap(sqesAddress, sqesSize);
 		if (cqRingSize > 0) {
 			Native.munmap(cqRingAddress, cqRingSize);

@@ -82,6 +82,11 @@ public final class Uring {
 	// ---- SQE / enter / register ----
 	public static final int IORING_FSYNC_DATASYNC = 1;
 	public static final int IORING_ENTER_GETEVENTS = 1;
+	/** The fd given to io_uring_enter is the index of a ring registered with the calling thread. */
+	public static final int IORING_ENTER_REGISTERED_RING = 1 << 4;
+	/** Registers ring descriptors with the calling thread (5.18). */
+	public static final int IORING_REGISTER_RING_FDS = 20;
+	public static final int IORING_UNREGISTER_RING_FDS = 21;
 	public static final int IORING_REGISTER_PROBE = 8;
 	/** Registers a table of files, -1 for an empty slot (sparse tables since 5.5). */
 	public static final int IORING_REGISTER_FILES = 2;

@@ -36,6 +36,8 @@ public final class UringLoop extends NativeLoop {
 
 	/** What the last ring set up found about whole-file chains: "yes", "no (why)", or null before any. */
 	private static volatile @Nullable String chainsVerdict;
+	/** The same for the ring descriptor's registration with the loop thread. */
+	private static volatile @Nullable String ringFdVerdict;
 
 	private final UringProbe probe;
 	private final int requestedEntries;
@@ -55,6 +57,8 @@ public final class UringLoop extends NativeLoop {
 	private int freeDirectTop;
 	/** Why whole-file chains are not used on this ring, or null when they are. */
 	private @Nullable String chainsUnavailable = "not probed";
+	/** Why the ring descriptor is not registered with the loop thread, or null when it is. */
+	private @Nullable String ringRegistration = "not tried";
 
 	public UringLoop(String name, BlockingPool blockingPool, UringProbe probe, int entries, int iowqBoundedWorkers,
 			boolean deferTaskrun) {
@@ -91,6 +95,8 @@ public final class UringLoop extends NativeLoop {
 			}
 			throw e;
 		}
+		ringRegistration = ring.registerWithThisThread();
+		ringFdVerdict = ringRegistration == null ? "yes" : "no (" + ringRegistration + ")";
 		int cq = ring.cqEntries();
 		cancelReserve = Math.max(1, cq / 16);
 		int capacity = cq - 1 - cancelReserve;
@@ -220,6 +226,11 @@ public final class UringLoop extends NativeLoop {
 		return chainsVerdict;
 	}
 
+	/** Whether the last ring set up is entered through a registered ring descriptor: as {@link #wholeFileChainsVerdict()}. */
+	public static @Nullable String registeredRingVerdict() {
+		return ringFdVerdict;
+	}
+
 	@Override
 	protected boolean asyncOpenAndRead() {
 		return probe.supports(Uring.IORING_OP_OPENAT) && probe.supports(Uring.IORING_OP_READ);
@@ -237,7 +248,8 @@ public final class UringLoop extends NativeLoop {
 				: "io_uring fd=" + r.fd + " sq=" + r.sqEntries() + " cq=" + r.cqEntries() + " flags="
 						+ Uring.setupFlagNames(r.flags) + " capacity=" + capacity() + " whole-file chains="
 						+ (chainsUnavailable == null ? "yes (" + freeDirect.length + " direct descriptors)"
-								: "no (" + chainsUnavailable + ")");
+								: "no (" + chainsUnavailable + ")")
+						+ " registered ring fd=" + (ringRegistration == null ? "yes" : "no (" + ringRegistration + ")");
 	}
 
 	/** The setup flags the ring was created with. */
