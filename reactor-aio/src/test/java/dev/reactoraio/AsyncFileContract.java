@@ -667,6 +667,17 @@ public abstract class AsyncFileContract {
 					provider.release(read.buffer());
 				}
 			}
+			// lone aligned blocks far apart: each read straight into its own buffer (O_DIRECT too)
+			List<FileRange> blocks = new ArrayList<>();
+			for (int i = 0; i < 64; i++) {
+				blocks.add(FileRange.of((long) i * 64 * 4096 + (i % 4) * 4096, 4096 * (1 + i % 3)));
+			}
+			for (RangeRead<ByteBuffer> read : file.readRanges(blocks, pooled).collectList().block(TIMEOUT)) {
+				FileRange range = read.range();
+				assertArrayEquals(Arrays.copyOfRange(data, (int) range.offset(), (int) range.end()),
+						TestFiles.toBytes(read.buffer()), "block " + range + (direct ? " O_DIRECT" : ""));
+				pooled.release(read.buffer());
+			}
 			StepVerifier.create(file.readRanges(List.of(FileRange.of(0, 100), FileRange.of(50, 100))))
 					.expectError(IllegalArgumentException.class).verify(TIMEOUT);
 			StepVerifier.create(file.readRanges(List.of(FileRange.of(data.length - 10, 100))))

@@ -317,6 +317,8 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 			boolean discarded;
 			int delivered;
 			@Nullable IoRequest current;
+			/** The read into the range's own buffer, when {@link #inPlace} made one. */
+			private @Nullable IoRequest readInPlace;
 
 			Group(List<FileRange> ranges) {
 				this.ranges = ranges;
@@ -337,10 +339,30 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 					views.add(view);
 					direct &= view.isDirect();
 				}
-				IoRequest request = direct && !file.direct ? vectored() : span(start);
+				IoRequest request = ranges.size() == 1 && direct ? inPlace() : null;
+				if (request == null) {
+					request = direct && !file.direct ? vectored() : span(start);
+				}
 				request.onCompletionFailure = RangeStream.this::abort;
 				current = request;
 				loop.submit(request);
+			}
+
+			/**
+			 * A lone range into its own direct buffer: one plain read, by address (for O_DIRECT only where
+			 * the buffer, offset and length are aligned), or null.
+			 */
+			private @Nullable IoRequest inPlace() {
+				ByteBuffer view = views.get(0);
+				int length = ranges.get(0).length();
+				if (file.direct && (view.alignmentOffset(view.position(), file.memoryAlignment) != 0
+						|| file.alignDown(start) != start || file.alignDown(length) != length)) {
+					return null;
+				}
+				IoRequest request = IoRequest.transfer(IoRequest.READ, file,
+						view.duplicate().limit(view.position() + length), start, this);
+				readInPlace = request;
+				return request;
 			}
 
 			/** One preadv into the ranges' own buffers, each gap into a scratch area after the iovec table. */
@@ -390,8 +412,10 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 					abort(IoErrors.of(request, result));
 					return;
 				}
-				long n = request.op == IoRequest.READV ? result : Math.max(0, Math.min(result - request.copySkip, end - start - done));
-				if (request.op == IoRequest.READ) {
+				boolean own = request.op == IoRequest.READV || request == readInPlace;
+				long n = own ? Math.min(result, end - start - done)
+						: Math.max(0, Math.min(result - request.copySkip, end - start - done));
+				if (!own) {
 					copyOut(Objects.requireNonNull(request.memory), request.copySkip, start + done, n);
 				}
 				done += n;
