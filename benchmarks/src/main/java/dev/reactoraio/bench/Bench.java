@@ -47,6 +47,8 @@ public final class Bench {
 	static final String AIO_URING = "reactor-aio io_uring";
 	static final String AIO_LIBAIO = "reactor-aio libaio";
 	static final String AIO_NIO = "reactor-aio nio";
+	/** The suffix of a hand-written lane: no Reactor operator between the operations, the library's floor. */
+	static final String FLOOR = " floor (own subscriber)";
 	/** Pooled direct buffers, as WebFlux on Reactor Netty allocates them. */
 	static final DataBufferFactory NETTY = new NettyDataBufferFactory(PooledByteBufAllocator.DEFAULT);
 
@@ -59,7 +61,7 @@ public final class Bench {
 			List<String> list = Arrays.asList(args);
 			boolean quick = list.contains("--quick");
 			return new Options(quick,
-					Set.of(value(list, "--only", "W1,W2,W3,W4,W5,W6").toUpperCase().split(",")),
+					Set.of(value(list, "--only", "W1,W2,W3,W4,W5,W6,W7").toUpperCase().split(",")),
 					Pattern.compile(value(list, "--contenders", "")),
 					Integer.parseInt(value(list, "--rounds", quick ? "1" : "5")),
 					Duration.ofMillis(Math.round(1000 * Double.parseDouble(value(list, "--seconds",
@@ -169,6 +171,13 @@ public final class Bench {
 		if (options.only().contains("W5")) {
 			smallFiles(options.dir().resolve("small"));
 		}
+		if (options.only().contains("W7")) {
+			Machine.warm(List.of(data));
+			rangeReads("W7 cached", "a columnar reader's shopping list (" + RangeReads.ROW_GROUPS + " row groups x "
+					+ RangeReads.COLUMNS + " column chunks of 8 KiB-1 MiB, two in three wanted), page-cached", data, false);
+			Machine.dropCaches();
+			rangeReads("W7 O_DIRECT", "the same shopping lists, O_DIRECT", data, true);
+		}
 		if (options.only().contains("W6")) {
 			Path sparse = options.dir().resolve("sparse-4g");
 			Machine.sparse(sparse, options.memoryFileSize());
@@ -180,11 +189,14 @@ public final class Bench {
 
 	private void randomReads(String workload, String title, Path data, boolean direct, int depth) throws Exception {
 		List<Callable<Contender>> contenders = new ArrayList<>();
-		contenders.add(() -> new RandomReads.Aio(AIO_URING, AioBackend.IO_URING, data, direct, depth));
+		contenders.add(() -> new RandomReads.Idiom(AIO_URING, AioBackend.IO_URING, data, direct, depth));
+		contenders.add(() -> new RandomReads.Aio(AIO_URING + FLOOR, AioBackend.IO_URING, data, direct, depth));
+		contenders.add(() -> new RandomReads.Ranges(AIO_URING + " readRanges x256", AioBackend.IO_URING, data, direct,
+				depth, 256));
 		if (direct) {
-			contenders.add(() -> new RandomReads.Aio(AIO_LIBAIO, AioBackend.LIBAIO, data, direct, depth));
+			contenders.add(() -> new RandomReads.Idiom(AIO_LIBAIO, AioBackend.LIBAIO, data, direct, depth));
 		}
-		contenders.add(() -> new RandomReads.Aio(AIO_NIO, AioBackend.NIO, data, direct, depth));
+		contenders.add(() -> new RandomReads.Idiom(AIO_NIO, AioBackend.NIO, data, direct, depth));
 		contenders.add(() -> new RandomReads.Threads("FileChannel x" + depth + " threads", data, direct, depth));
 		contenders.add(() -> new RandomReads.Channel("AsynchronousFileChannel", data, direct, depth));
 		String[] common = {"--filename=" + data, "--rw=randread", "--bs=4k", "--direct=" + (direct ? 1 : 0),
@@ -201,6 +213,17 @@ public final class Bench {
 					concat(common, "--ioengine=psync"))));
 		}
 		measure(workload, title, "IOPS", contenders, null, true);
+	}
+
+	/** W7: readRanges with 16 merged reads in flight, against per-range AsynchronousFileChannel and 16 threads. */
+	private void rangeReads(String workload, String title, Path data, boolean direct) throws Exception {
+		int window = 16;
+		measure(workload, title, "MB/s", List.of(
+				() -> new RangeReads.Aio(AIO_URING + " readRanges", AioBackend.IO_URING, data, direct, window),
+				() -> new RangeReads.Aio(AIO_NIO + " readRanges", AioBackend.NIO, data, direct, window),
+				() -> new RangeReads.Channel("AsynchronousFileChannel per range", data, direct),
+				() -> new RangeReads.Threads("FileChannel x" + window + " threads", data, direct, window)),
+				null, true);
 	}
 
 	private void streamingRead(Path data) throws Exception {
@@ -255,8 +278,13 @@ public final class Bench {
 		Machine.warm(files);
 		int depth = 64;
 		measure("W5", count + " files of 16 KiB, each opened, read and closed, 64 in flight, page-cached", "files/s",
-				List.of(() -> SmallFiles.aio(AIO_URING, AioBackend.IO_URING, dir, count, depth),
-						() -> SmallFiles.aio(AIO_NIO, AioBackend.NIO, dir, count, depth),
+				List.of(() -> SmallFiles.readAllBytes(AIO_URING + " readAllBytes", AioBackend.IO_URING, dir, count, depth),
+						() -> SmallFiles.readAllBytesFloor(AIO_URING + " readAllBytes" + FLOOR, AioBackend.IO_URING, dir,
+								count, depth),
+						() -> SmallFiles.aio(AIO_URING + " AioFiles.read", AioBackend.IO_URING, dir, count, depth),
+						() -> SmallFiles.readAllBytes(AIO_NIO + " readAllBytes", AioBackend.NIO, dir, count, depth),
+						() -> SmallFiles.aio(AIO_NIO + " AioFiles.read", AioBackend.NIO, dir, count, depth),
+						() -> SmallFiles.filesReadAllBytes(dir, count, depth),
 						() -> SmallFiles.threads(dir, count, depth),
 						() -> SmallFiles.channels(dir, count, depth),
 						() -> SmallFiles.dataBuffers("DataBufferUtils.read", Kind.JAVA_PEER, Streams.springRead(), dir,

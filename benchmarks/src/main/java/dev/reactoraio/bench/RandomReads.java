@@ -9,7 +9,9 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -22,8 +24,12 @@ import dev.reactoraio.AioBackend;
 import dev.reactoraio.AioOpenOption;
 import dev.reactoraio.AioResources;
 import dev.reactoraio.AsyncFile;
+import dev.reactoraio.BufferProvider;
+import dev.reactoraio.FileRange;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * W1/W2 contenders: 4 KiB reads at uniformly random 4 KiB-aligned offsets, {@code depth} of them
@@ -89,7 +95,10 @@ final class RandomReads {
 		}
 	}
 
-	/** reactor-aio: {@code AsyncFile.read(buffer, position)}, one Mono per read, {@code depth} lanes. */
+	/**
+	 * reactor-aio's floor: {@code AsyncFile.read(buffer, position)}, one Mono per read, {@code depth} lanes
+	 * each driven by a hand-written subscriber (no Reactor operator between the reads).
+	 */
 	static final class Aio extends Contender {
 		private final Path path;
 		private final int depth;
@@ -113,6 +122,129 @@ final class RandomReads {
 		Run run(Duration duration) throws Exception {
 			Lanes lanes = new Lanes(path.toFile().length(), depth, duration);
 			return lanes.run(depth, i -> new Lane(lanes, file, i));
+		}
+
+		@Override
+		void close() {
+			file.close().block();
+			resources.disposeLater().block();
+		}
+	}
+
+	/**
+	 * reactor-aio as its users write it: {@code depth} lanes under {@code flatMap}, each a
+	 * {@code Mono.defer(() -> file.read(buffer, randomPosition))} repeated until the deadline. The headline
+	 * row of W1 and W2; {@link Aio} (a hand-written closed loop) is the floor beside it.
+	 */
+	static final class Idiom extends Contender {
+		private final Path path;
+		private final int depth;
+		private final AioResources resources;
+		private final AsyncFile file;
+
+		Idiom(String name, AioBackend backend, Path path, boolean direct, int depth) {
+			super(name, Kind.LIBRARY);
+			this.path = path;
+			this.depth = depth;
+			this.resources = AioResources.builder("bench-" + name).backend(backend).build();
+			this.file = AsyncFile.open(path, direct ? Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT)
+					: Set.of(StandardOpenOption.READ), resources).block();
+		}
+
+		@Override
+		Run run(Duration duration) {
+			long blocks = path.toFile().length() / BLOCK;
+			long deadline = System.nanoTime() + duration.toNanos();
+			Latency latency = new Latency();
+			Meter meter = Meter.start();
+			long ops = Flux.range(0, depth)
+					.flatMap(lane -> {
+						ByteBuffer buffer = alignedBlock();
+						SplittableRandom random = new SplittableRandom(lane * 0x9E3779B97F4A7C15L);
+						return Mono.defer(() -> {
+							long start = System.nanoTime();
+							return file.read(buffer.clear(), random.nextLong(blocks) * BLOCK)
+									.doOnNext(n -> {
+										if (n != BLOCK) {
+											throw new IllegalStateException("short read: " + n);
+										}
+										latency.record(System.nanoTime() - start);
+									});
+						}).repeat(() -> System.nanoTime() < deadline);
+					}, depth)
+					.count()
+					.block();
+			meter.stop();
+			return Run.of(ops, ops * BLOCK, meter, latency);
+		}
+
+		@Override
+		void close() {
+			file.close().block();
+			resources.disposeLater().block();
+		}
+	}
+
+	/**
+	 * reactor-aio's batched range read: {@code readRanges} of {@code batch} random blocks at a time, with
+	 * {@code depth} merged reads in flight ({@code readahead = depth}), repeated until the deadline. What
+	 * the library offers when one Mono per 4 KiB read is the cost; an operation is still one block, its
+	 * latency the batch's, from subscription to the range's delivery.
+	 */
+	static final class Ranges extends Contender {
+		private final Path path;
+		private final int batch;
+		private final AioResources resources;
+		private final AsyncFile file;
+		private final BufferProvider<ByteBuffer> buffers;
+
+		Ranges(String name, AioBackend backend, Path path, boolean direct, int depth, int batch) {
+			super(name, Kind.LIBRARY);
+			this.path = path;
+			this.batch = batch;
+			this.resources = AioResources.builder("bench-" + name).backend(backend).readahead(depth).build();
+			this.file = AsyncFile.open(path, direct ? Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT)
+					: Set.of(StandardOpenOption.READ), resources).block();
+			this.buffers = BufferProvider.pooledDirectByteBuffers(64L << 20);
+		}
+
+		@Override
+		Run run(Duration duration) {
+			long blocks = path.toFile().length() / BLOCK;
+			long deadline = System.nanoTime() + duration.toNanos();
+			Latency latency = new Latency();
+			SplittableRandom random = new SplittableRandom(42);
+			Meter meter = Meter.start();
+			long ops = Flux.defer(() -> {
+				long start = System.nanoTime();
+				return file.readRanges(randomBlocks(random, blocks), buffers)
+						.doOnNext(range -> {
+							int n = range.buffer().remaining();
+							buffers.release(range.buffer());
+							if (n != BLOCK) {
+								throw new IllegalStateException("short range: " + n);
+							}
+							latency.record(System.nanoTime() - start);
+						});
+			})
+					.repeat(() -> System.nanoTime() < deadline)
+					.count()
+					.block();
+			meter.stop();
+			return Run.of(ops, ops * BLOCK, meter, latency);
+		}
+
+		/** {@code batch} distinct random blocks. */
+		private List<FileRange> randomBlocks(SplittableRandom random, long blocks) {
+			Set<Long> picked = new HashSet<>();
+			List<FileRange> ranges = new ArrayList<>(batch);
+			while (ranges.size() < batch) {
+				long block = random.nextLong(blocks);
+				if (picked.add(block)) {
+					ranges.add(FileRange.of(block * BLOCK, BLOCK));
+				}
+			}
+			return ranges;
 		}
 
 		@Override

@@ -134,9 +134,12 @@ final class Report {
 	List<Target> targets() {
 		List<Target> targets = new ArrayList<>();
 		String w1 = "W1 qd32";
-		targets.add(new Target("W1 qd32: io_uring IOPS / max(fio io_uring, FileChannel x32)",
-				median(w1, Bench.AIO_URING)
-				/ Math.max(median(w1, "fio io_uring qd32"), median(w1, "FileChannel x32 threads")), 0.95, true));
+		targets.add(new Target("W1 qd32: io_uring (flatMap) IOPS / FileChannel x32", median(w1, Bench.AIO_URING)
+				/ median(w1, "FileChannel x32 threads"), 0.95, true,
+				median(w1, "fio io_uring qd32") / median(w1, "FileChannel x32 threads")));
+		targets.add(new Target("W1 qd128: io_uring (flatMap) IOPS / FileChannel x128", median("W1 qd128", Bench.AIO_URING)
+				/ median("W1 qd128", "FileChannel x128 threads"), 1.0, true,
+				median("W1 qd128", "fio io_uring qd128") / median("W1 qd128", "FileChannel x128 threads")));
 		targets.add(new Target("W1 qd32: io_uring CPU/op / FileChannel x32 CPU/op", cpu(w1, Bench.AIO_URING)
 				/ cpu(w1, "FileChannel x32 threads"), 0.4, false,
 				cpu(w1, "fio io_uring qd32") / cpu(w1, "FileChannel x32 threads")));
@@ -159,6 +162,14 @@ final class Report {
 				median("W3", Bench.AIO_URING + " AioDataBufferUtils.read netty")
 						/ median("W3", "DataBufferUtils.read netty"),
 				3, true));
+		String readAll = Bench.AIO_URING + " readAllBytes";
+		String peer = "Files.readAllBytes x64 threads";
+		targets.add(new Target("W5: " + readAll + " files/s / " + peer, median("W5", readAll) / median("W5", peer), 1.5,
+				true));
+		targets.add(new Target("W5: " + readAll + " CPU/file / " + peer, cpu("W5", readAll) / cpu("W5", peer), 0.6,
+				false));
+		targets.add(new Target("W5: " + Bench.AIO_URING + " AioFiles.read files/s / " + peer,
+				median("W5", Bench.AIO_URING + " AioFiles.read") / median("W5", peer), 1.0, true));
 		targets.add(new Target("W4: io_uring write+force / best fio write", median("W4", Bench.AIO_URING)
 				/ best("W4", Kind.FIO), 0.9, true));
 		for (Map<String, Object> m : memory) {

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.CompletionHandler;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -17,7 +18,9 @@ import dev.reactoraio.AioBackend;
 import dev.reactoraio.AioFiles;
 import dev.reactoraio.AioResources;
 import dev.reactoraio.bench.Contender.Kind;
+import org.reactivestreams.Subscription;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -43,6 +46,133 @@ final class SmallFiles {
 				.flatMap(i -> timed(latency, AioFiles.read(file(dir, i), FILE_SIZE, resources)
 						.reduce(0L, (sum, b) -> sum + b.remaining())), depth)
 				.reduce(0L, Long::sum).block(), () -> resources.disposeLater().block());
+	}
+
+	/** {@code AioFiles.readAllBytes(path)} under {@code flatMap(..., depth)}: what a user writes. */
+	static Contender readAllBytes(String name, AioBackend backend, Path dir, int count, int depth) {
+		AioResources resources = Streams.resources(name, backend);
+		return new Passes(name, Kind.LIBRARY, FILE_SIZE, false, true, latency -> Flux.range(0, count)
+				.flatMap(i -> timed(latency, AioFiles.readAllBytes(file(dir, i), resources)
+						.map(bytes -> (long) bytes.length)), depth)
+				.reduce(0L, Long::sum).block(), () -> resources.disposeLater().block());
+	}
+
+	/**
+	 * The floor under {@link #readAllBytes}: {@code depth} lanes, each a hand-written subscriber that asks
+	 * for the next file when one arrives (no Reactor operator between the files).
+	 */
+	static Contender readAllBytesFloor(String name, AioBackend backend, Path dir, int count, int depth) {
+		AioResources resources = Streams.resources(name, backend);
+		return new Passes(name, Kind.LIBRARY, FILE_SIZE, false, true, latency -> {
+			AtomicInteger next = new AtomicInteger();
+			AtomicLong bytes = new AtomicLong();
+			AtomicReference<Throwable> error = new AtomicReference<>();
+			CountDownLatch done = new CountDownLatch(depth);
+			for (int lane = 0; lane < depth; lane++) {
+				new WholeFileLane(dir, count, resources, next, bytes, error, done, latency).next();
+			}
+			done.await();
+			if (error.get() != null) {
+				throw new IllegalStateException(error.get());
+			}
+			return bytes.get();
+		}, () -> resources.disposeLater().block());
+	}
+
+	/** One file in flight at a time; a completion signalled inside {@code subscribe} loops instead of recursing. */
+	private static final class WholeFileLane {
+		private final Path dir;
+		private final int count;
+		private final AioResources resources;
+		private final AtomicInteger next;
+		private final AtomicLong bytes;
+		private final AtomicReference<Throwable> error;
+		private final CountDownLatch done;
+		private final Latency latency;
+		private final AtomicInteger wip = new AtomicInteger();
+
+		WholeFileLane(Path dir, int count, AioResources resources, AtomicInteger next, AtomicLong bytes,
+				AtomicReference<Throwable> error, CountDownLatch done, Latency latency) {
+			this.dir = dir;
+			this.count = count;
+			this.resources = resources;
+			this.next = next;
+			this.bytes = bytes;
+			this.error = error;
+			this.done = done;
+			this.latency = latency;
+		}
+
+		void next() {
+			if (wip.getAndIncrement() != 0) {
+				return;
+			}
+			do {
+				int i = next.getAndIncrement();
+				if (i >= count || error.get() != null) {
+					done.countDown();
+					return;
+				}
+				long start = System.nanoTime();
+				AioFiles.readAllBytes(file(dir, i), resources).subscribe(new CoreSubscriber<byte[]>() {
+					@Override
+					public void onSubscribe(Subscription s) {
+						s.request(Long.MAX_VALUE);
+					}
+
+					@Override
+					public void onNext(byte[] content) {
+						bytes.addAndGet(content.length);
+						latency.record(System.nanoTime() - start);
+					}
+
+					@Override
+					public void onError(Throwable t) {
+						error.compareAndSet(null, t);
+						done.countDown();
+					}
+
+					@Override
+					public void onComplete() {
+						WholeFileLane.this.next();
+					}
+				});
+			}
+			while (wip.decrementAndGet() != 0);
+		}
+	}
+
+	/** {@code Files.readAllBytes} on {@code depth} platform threads taking the next file. */
+	static Contender filesReadAllBytes(Path dir, int count, int depth) {
+		return new Passes("Files.readAllBytes x" + depth + " threads", Kind.JAVA_PEER, FILE_SIZE, false, true,
+				latency -> {
+					AtomicInteger next = new AtomicInteger();
+					AtomicLong bytes = new AtomicLong();
+					AtomicReference<Throwable> error = new AtomicReference<>();
+					Thread[] threads = new Thread[depth];
+					for (int t = 0; t < depth; t++) {
+						threads[t] = new Thread(() -> {
+							try {
+								for (int i; (i = next.getAndIncrement()) < count;) {
+									long start = System.nanoTime();
+									bytes.addAndGet(Files.readAllBytes(file(dir, i)).length);
+									latency.record(System.nanoTime() - start);
+								}
+							}
+							catch (Throwable e) {
+								error.compareAndSet(null, e);
+							}
+						}, "bench-readall-" + t);
+						threads[t].start();
+					}
+					for (Thread thread : threads) {
+						thread.join();
+					}
+					if (error.get() != null) {
+						throw new IllegalStateException(error.get());
+					}
+					return bytes.get();
+				}, null);
 	}
 
 	/** A {@code DataBufferUtils.read}-shaped reader under {@code flatMap(..., depth)}, heap buffers. */
