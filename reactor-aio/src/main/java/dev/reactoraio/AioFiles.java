@@ -47,8 +47,9 @@ public final class AioFiles {
 	/**
 	 * Reads a whole file into one array, as {@code Files.readAllBytes} does, with the global resources.
 	 * <p>
-	 * On io_uring, where the kernel opens into direct descriptors, a file of up to 60 KiB is one linked
-	 * submission (open, read, close) and one copy into the array; larger files, and other kernels, take
+	 * On io_uring, where the kernel runs a linked chain on a direct descriptor (5.18 and later; the ring's
+	 * probe tries it), a file of up to 60 KiB is one submission (open, read, close) and one copy into the
+	 * array; larger files, and older kernels, take
 	 * an open, reads sized by the file's size and a close, all through the ring. On kernel AIO and NIO one
 	 * task of the blocking pool reads it. Whatever the engine, it holds ring capacity while it runs, so a
 	 * {@code flatMap(AioFiles::readAllBytes, n)} over many files keeps at most {@code n} in flight.
