@@ -40,7 +40,7 @@ final class SuiteRun {
 	private static final Logger log = LoggerFactory.getLogger(SuiteRun.class);
 
 	/** QEMU's own limit per boot inside the container (run-vm.sh kills it after this); the host waits a bit longer. */
-	private static final Duration VM_TIMEOUT = Duration.ofSeconds(Long.getLong("matrix.vmTimeoutSeconds", 600));
+	private static final Duration VM_TIMEOUT = Duration.ofSeconds(Long.getLong("matrix.vmTimeoutSeconds", 900));
 	private static final Duration CONTAINER_TIMEOUT =
 			Duration.ofSeconds(Long.getLong("matrix.containerTimeoutSeconds", 600));
 
