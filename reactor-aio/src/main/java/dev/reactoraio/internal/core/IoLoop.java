@@ -66,6 +66,9 @@ public abstract class IoLoop implements Executor {
 	private int freeTop;
 	private int capacity;
 	private int inFlight;
+	/** {@code inFlight} plus the requests waiting for room, as other threads may read it ({@link #load()}). */
+	private volatile int load;
+	private static final AtomicIntegerFieldUpdater<IoLoop> LOAD = AtomicIntegerFieldUpdater.newUpdater(IoLoop.class, "load");
 	private int peakInFlight;
 	private long submitted;
 	private long completed;
@@ -254,6 +257,7 @@ public abstract class IoLoop implements Executor {
 		}
 		else {
 			waiting.add(request);
+			LOAD.lazySet(this, inFlight + waiting.size());
 		}
 	}
 
@@ -295,6 +299,7 @@ public abstract class IoLoop implements Executor {
 		request.slot = slot;
 		request.pending = request.completions;
 		inFlight += request.completions;
+		LOAD.lazySet(this, inFlight + waiting.size());
 		if (inFlight > peakInFlight) {
 			peakInFlight = inFlight;
 		}
@@ -354,6 +359,7 @@ public abstract class IoLoop implements Executor {
 			retired(request);
 		}
 		inFlight -= request.completions;
+		LOAD.lazySet(this, inFlight + waiting.size());
 		slots[slot] = null;
 		slotGeneration[slot]++;
 		freeSlots[freeTop++] = slot;
@@ -603,6 +609,14 @@ public abstract class IoLoop implements Executor {
 		s.waiting = waiting.size();
 		s.openFiles = files.size();
 		buffers.publish();
+	}
+
+	/**
+	 * Completions this loop's requests hold plus the requests waiting for room: a hint any thread may read
+	 * (published lazily by the loop), to spread new files over loops.
+	 */
+	public final int load() {
+		return load;
 	}
 
 	/** Requests in flight now, as the loop sees it (loop thread). */

@@ -104,20 +104,34 @@ public final class DefaultAioResources implements AioResources {
 		}
 	}
 
-	/** The loop the next opened file is bound to (round-robin). */
+	/** How many completions more than the least busy loop a loop thread's own loop may hold and still take new work. */
+	private static final int BALANCE_SLACK = 16;
+
 	/**
-	 * The loop for new work: the calling thread's own loop when it is one of these (work issued from a
-	 * signal, such as the next file of a {@code flatMap}, stays where its predecessor ran, with no hand-off
-	 * to another thread and no wake-up), otherwise the loops in turn.
+	 * The loop for new work (a file to open): the calling thread's own loop when it is one of these and not
+	 * clearly busier than the least busy one (work issued from a signal, such as the next file of a
+	 * {@code flatMap}, then stays where its predecessor ran, with no hand-off and no wake-up), the least
+	 * busy loop when it is; from other threads, the loops in turn.
 	 */
 	public IoLoop nextLoop() {
 		if (disposed) {
 			throw new IllegalStateException("AioResources '" + name + "' is disposed");
 		}
+		// A loop thread that opens a file (a flatMap draining on it, a completion starting the next file)
+		// keeps it, saving a hand-over, unless another loop is clearly less busy: flatMap's drain runs on
+		// whichever thread gets there, and would otherwise put every new file on one loop.
+		IoLoop own = null;
+		IoLoop least = null;
 		for (IoLoop loop : loops) {
 			if (loop.inLoop()) {
-				return loop;
+				own = loop;
 			}
+			if (least == null || loop.load() < least.load()) {
+				least = loop;
+			}
+		}
+		if (own != null) {
+			return own.load() - least.load() <= BALANCE_SLACK ? own : least;
 		}
 		return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
 	}
