@@ -9,7 +9,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -20,17 +19,24 @@ import dev.reactoraio.AioResources;
 import dev.reactoraio.AsyncFile;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.ResolvableType;
+import org.springframework.core.codec.Hints;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.util.Assert;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.BodyExtractors;
-import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -38,18 +44,29 @@ import reactor.core.scheduler.Schedulers;
 /**
  * Serves and receives files from WebFlux functional endpoints through reactor-aio. It does the file
  * I/O and the HTTP semantics; which paths a request may reach is the caller's decision (resolve and
- * check the path before handing it over).
+ * check the path before handing it over). Route {@code HEAD} with {@code GET}: a functional
+ * {@code GET} route does not match {@code HEAD}.
+ * <pre class="code">
+ * RouterFunctions.route()
+ *         .GET("/files/{name}", request -&gt; files.serve(request, checked(request)))
+ *         .HEAD("/files/{name}", request -&gt; files.serve(request, checked(request)))
+ *         .PUT("/files/{name}", request -&gt; files.receive(request, checked(request), maxBytes))
+ *         .build();
+ * </pre>
  * <p>
  * {@link #serve}: {@code GET} and {@code HEAD} of a regular file, with a strong {@code ETag} (size and
- * modification time) and {@code Last-Modified}, {@code 304} for a matching {@code If-None-Match} or
- * {@code If-Modified-Since}, and {@code Range} (single and multiple) through
- * {@link AioResourceHttpMessageWriter}.
+ * modification time), {@code Last-Modified} and {@code Accept-Ranges: bytes}; the preconditions of
+ * RFC 9110 §13.2.2 in its order ({@code If-Match}, else {@code If-Unmodified-Since}; then
+ * {@code If-None-Match}, else {@code If-Modified-Since}), answered with {@code 412} or {@code 304};
+ * then {@code Range} (single and multiple) through {@link AioResourceHttpMessageWriter}, which serves it
+ * only when an {@code If-Range} names the current version.
  * <p>
- * {@link #receive}: {@code PUT} of a whole file. The body streams into a temporary file beside the
- * target through {@link AioDataBufferUtils#write(org.reactivestreams.Publisher, AsyncFile, long)}, is
- * forced to the device, then renamed over the target and the directory synced: readers see the old
- * file or the new one, never a part. A body larger than the limit is refused with {@code 413} (at once
- * when {@code Content-Length} says so, else as soon as the count passes the limit) and leaves nothing
+ * {@link #receive}: {@code PUT} of a whole file, with {@code If-Match}, {@code If-Unmodified-Since} and
+ * {@code If-None-Match} ({@code 412}). The body streams into a temporary file beside the target through
+ * {@link AioDataBufferUtils#write(org.reactivestreams.Publisher, AsyncFile, long)}, is forced to the
+ * device, then renamed over the target and the directory synced: readers see the old file or the new
+ * one, never a part. A body larger than the limit is refused with {@code 413} (at once when
+ * {@code Content-Length} says so, else as soon as the count passes the limit) and leaves nothing
  * behind.
  */
 public final class AioFileHandler {
@@ -78,27 +95,33 @@ public final class AioFileHandler {
 
 	/**
 	 * Responds to a {@code GET} or {@code HEAD} with a file: {@code 404} when it is missing or not a
-	 * regular file, {@code 403} when it is not readable, {@code 304} when the client's copy is current,
-	 * else {@code 200} or {@code 206} with the bytes asked for.
+	 * regular file, {@code 403} when it is not readable, {@code 412} or {@code 304} when a precondition
+	 * says so (RFC 9110 §13.2.2: {@code If-Match}, {@code If-Unmodified-Since}, {@code If-None-Match},
+	 * {@code If-Modified-Since}), else {@code 200} with the file, or {@code 206} with the bytes a
+	 * {@code GET}'s {@code Range} asks for (unless an {@code If-Range} names another version: then
+	 * {@code 200} with the whole file). Every {@code 200}/{@code 206} carries the file's strong
+	 * {@code ETag}, its {@code Last-Modified} and {@code Accept-Ranges: bytes}; a {@code 304} carries the
+	 * validators. {@code Vary} is left to the application.
 	 *
 	 * @param request the request
 	 * @param file the file, already checked to be one the request may read
 	 * @return the response
 	 */
 	public Mono<ServerResponse> serve(ServerRequest request, Path file) {
-		return Mono.fromCallable(() -> Files.readAttributes(file, BasicFileAttributes.class))
-				.subscribeOn(Schedulers.boundedElastic())
+		return blocking(() -> Files.readAttributes(file, BasicFileAttributes.class))
 				.flatMap(attributes -> {
 					if (!attributes.isRegularFile()) {
 						return ServerResponse.notFound().build();
 					}
 					String etag = etag(attributes);
-					Instant lastModified = attributes.lastModifiedTime().toInstant();
-					return request.checkNotModified(lastModified, etag)
-							.switchIfEmpty(Mono.defer(() -> ServerResponse.ok()
-									.eTag(etag)
-									.lastModified(lastModified)
-									.body(fileBody(file))));
+					long lastModified = attributes.lastModifiedTime().toMillis();
+					return switch (Preconditions.evaluate(request.method(), request.headers().asHttpHeaders(), etag,
+							lastModified, true)) {
+						case FAILED -> ServerResponse.status(HttpStatus.PRECONDITION_FAILED).build();
+						case NOT_MODIFIED -> ServerResponse.status(HttpStatus.NOT_MODIFIED).eTag(etag)
+								.lastModified(Instant.ofEpochMilli(lastModified)).build();
+						case PROCEED -> Mono.just(new FileResponse(file, etag, lastModified));
+					};
 				})
 				.onErrorResume(NoSuchFileException.class, e -> ServerResponse.notFound().build())
 				.onErrorResume(AccessDeniedException.class, e -> ServerResponse.status(HttpStatus.FORBIDDEN).build());
@@ -106,8 +129,13 @@ public final class AioFileHandler {
 
 	/**
 	 * Stores a request body as {@code file}: {@code 201} when it is new, {@code 204} when it replaced
-	 * one, {@code 413} when the body exceeds {@code maxBytes}, {@code 409} when {@code file} is a
-	 * directory. Missing parent directories are created.
+	 * one (both with the stored file's {@code ETag}), {@code 413} when the body exceeds {@code maxBytes},
+	 * {@code 409} when {@code file} is a directory, {@code 412} when a precondition fails (RFC 9110
+	 * §13.2.2: {@code If-Match}, else {@code If-Unmodified-Since}, then {@code If-None-Match}; so
+	 * {@code If-None-Match: *} only creates, and {@code If-Match: "etag"} only replaces that version).
+	 * Preconditions are evaluated before the body is read, and again just before the rename against the
+	 * file as it is then; a writer that renames in between those two instants is not seen. Missing
+	 * parent directories are created.
 	 * <p>
 	 * <b>Release support.</b> Every buffer of the request body is released, whatever the outcome.
 	 *
@@ -122,23 +150,65 @@ public final class AioFileHandler {
 		if (declared.isPresent() && declared.getAsLong() > maxBytes) {
 			return tooLarge();
 		}
-		Path temp = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".upload");
+		HttpMethod method = request.method();
+		HttpHeaders conditions = request.headers().asHttpHeaders();
+		Path temp = temporary(file);
 		Flux<DataBuffer> body = limited(request.body(BodyExtractors.toDataBuffers()), maxBytes);
-		return blocking(() -> prepare(file))
+		return blocking(() -> prepare(file, method, conditions))
 				.flatMap(existed -> Mono.usingWhen(Mono.just(temp),
-						t -> store(body, t).then(blocking(() -> replace(t, file))).then(syncDirectory(file)),
+						t -> store(body, t).then(blocking(() -> replace(t, file, method, conditions)))
+								.flatMap(stored -> syncDirectory(file).thenReturn(stored)),
 						t -> Mono.empty(), (t, error) -> delete(t), this::delete)
-						.then(existed
-								? ServerResponse.noContent().build()
-								: ServerResponse.created(request.uri()).build()))
+						.flatMap(stored -> (existed
+								? ServerResponse.noContent()
+								: ServerResponse.created(request.uri())).eTag(etag(stored)).build()))
 				.onErrorResume(TooLargeException.class, e -> tooLarge())
 				.onErrorResume(DirectoryException.class, e -> ServerResponse.status(HttpStatus.CONFLICT).build())
+				.onErrorResume(PreconditionException.class,
+						e -> ServerResponse.status(HttpStatus.PRECONDITION_FAILED).build())
 				.doOnDiscard(DataBuffer.class, DataBufferUtils::release);
 	}
 
-	private BodyInserter<Resource, ServerHttpResponse> fileBody(Path file) {
-		return (response, context) -> writer.write(Mono.just(new FileSystemResource(file)), null, RESOURCE_TYPE,
-				null, context.serverRequest().orElseThrow(), response, Map.of());
+	/** A {@code 200} whose body (the whole file or ranges) the writer decides, with the validators set first. */
+	private final class FileResponse implements ServerResponse {
+
+		private final Path file;
+		private final HttpHeaders headers = new HttpHeaders();
+
+		FileResponse(Path file, String etag, long lastModified) {
+			this.file = file;
+			headers.setETag(etag);
+			headers.setLastModified(lastModified);
+		}
+
+		@Override
+		public HttpStatusCode statusCode() {
+			return HttpStatus.OK;
+		}
+
+		@Override
+		public HttpHeaders headers() {
+			return headers;
+		}
+
+		@Override
+		public MultiValueMap<String, ResponseCookie> cookies() {
+			return new LinkedMultiValueMap<>();
+		}
+
+		/**
+		 * Writes status, headers and body without {@code checkNotModified}: {@link #serve} has decided the
+		 * preconditions, and Spring's check would judge them again by other rules (it ignores
+		 * {@code If-Match} on {@code GET}, for one).
+		 */
+		@Override
+		public Mono<Void> writeTo(ServerWebExchange exchange, Context context) {
+			ServerHttpResponse response = exchange.getResponse();
+			response.setStatusCode(HttpStatus.OK);
+			response.getHeaders().putAll(headers);
+			return writer.write(Mono.just(new FileSystemResource(file)), null, RESOURCE_TYPE, null,
+					exchange.getRequest(), response, Hints.from(Hints.LOG_PREFIX_HINT, exchange.getLogPrefix()));
+		}
 	}
 
 	private AioResources loops() {
@@ -154,20 +224,51 @@ public final class AioFileHandler {
 				AsyncFile::close, (file, error) -> file.close(), AsyncFile::close);
 	}
 
-	/** Creates the parent directories; tells whether {@code file} existed. */
-	private static boolean prepare(Path file) throws IOException {
+	/**
+	 * Refuses a directory and failed preconditions, then creates the parent directories; tells whether
+	 * {@code file} existed.
+	 */
+	private static boolean prepare(Path file, HttpMethod method, HttpHeaders conditions) throws IOException {
 		if (Files.isDirectory(file)) {
 			throw new DirectoryException();
 		}
-		Path parent = file.toAbsolutePath().getParent();
-		Files.createDirectories(parent);
-		return Files.exists(file);
+		boolean existed = check(file, method, conditions);
+		Files.createDirectories(file.toAbsolutePath().getParent());
+		return existed;
 	}
 
-	/** Renames the complete file over the target. */
-	private static boolean replace(Path temp, Path file) throws IOException {
+	/** Evaluates the preconditions against {@code file} as it is now; tells whether it exists. */
+	private static boolean check(Path file, HttpMethod method, HttpHeaders conditions) throws IOException {
+		BasicFileAttributes current = attributesOrNull(file);
+		Preconditions.Outcome outcome = current == null
+				? Preconditions.evaluate(method, conditions, null, -1, false)
+				: Preconditions.evaluate(method, conditions, etag(current), current.lastModifiedTime().toMillis(), true);
+		if (outcome != Preconditions.Outcome.PROCEED) {
+			throw new PreconditionException();
+		}
+		return current != null;
+	}
+
+	/** Checks the preconditions again, renames the complete file over the target; returns its attributes. */
+	private static BasicFileAttributes replace(Path temp, Path file, HttpMethod method, HttpHeaders conditions)
+			throws IOException {
+		check(file, method, conditions);
 		Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-		return true;
+		return Files.readAttributes(file, BasicFileAttributes.class);
+	}
+
+	private static @Nullable BasicFileAttributes attributesOrNull(Path file) throws IOException {
+		try {
+			return Files.readAttributes(file, BasicFileAttributes.class);
+		}
+		catch (NoSuchFileException e) {
+			return null;
+		}
+	}
+
+	/** A name beside {@code file} that {@code SafePaths}-like checks refuse (it starts with a dot). */
+	private static Path temporary(Path file) {
+		return file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".upload");
 	}
 
 	/** Syncs the directory of {@code file}, so that its rename is durable too. */
@@ -201,6 +302,7 @@ public final class AioFileHandler {
 		return ServerResponse.status(HttpStatus.CONTENT_TOO_LARGE).build();
 	}
 
+	/** A strong entity tag: the size and the modification time in nanoseconds, quoted. */
 	private static String etag(BasicFileAttributes attributes) {
 		return "\"" + Long.toHexString(attributes.size()) + "-"
 				+ Long.toHexString(attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS)) + "\"";
@@ -216,6 +318,15 @@ public final class AioFileHandler {
 
 		TooLargeException() {
 			super("request body too large", null, false, false);
+		}
+	}
+
+	/** A precondition of an upload failed. */
+	private static final class PreconditionException extends RuntimeException {
+		private static final long serialVersionUID = 1L;
+
+		PreconditionException() {
+			super("precondition failed", null, false, false);
 		}
 	}
 
