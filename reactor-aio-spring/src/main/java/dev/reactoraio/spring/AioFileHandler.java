@@ -1,6 +1,7 @@
 package dev.reactoraio.spring;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,7 +37,9 @@ import org.springframework.core.codec.Hints;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -89,7 +92,7 @@ import reactor.core.scheduler.Schedulers;
  * behind.
  * <p>
  * Multipart uploads, with the same guarantees: {@link #storeParts} streams the file parts of a
- * {@code Flux<PartEvent>} straight into their targets (the fast way: each byte is written once);
+ * {@code Flux<PartEvent>} straight into their targets (the fast way: no copy on disk in between);
  * {@link #store} stores one {@link FilePart} someone else parsed. Both fail with {@link ContentTooLargeException}
  * ({@code 413}) past their limit, which WebFlux answers for annotated controllers and functional
  * endpoints alike, and are usable from either.
@@ -253,8 +256,9 @@ public final class AioFileHandler {
 	 * {@code files} names the target of each file part from its first event ({@link FilePartEvent#name()},
 	 * {@link FilePartEvent#filename()}, its headers), and may check it with blocking calls on a scheduler
 	 * of its own; an empty {@code Mono} skips the part. Form fields and parts without a file name are
-	 * skipped. Missing parent directories are created. Events are taken one at a time, the writes of one
-	 * part are in flight up to four at once.
+	 * skipped. Missing parent directories are created. The parser's small buffers (about 8 KiB) are
+	 * copied into blocks of 256 KiB, each written with one write, up to four in flight: an upload holds
+	 * about 1.5 MiB of memory (those blocks, the block being filled, 32 events taken ahead).
 	 * <p>
 	 * Errors: {@link ContentTooLargeException} ({@code 413}) as soon as the stored file parts together
 	 * pass {@code maxBytes} (skipped parts do not count: bound those with the reader's own limits); a
@@ -300,6 +304,7 @@ public final class AioFileHandler {
 					.concatMap(batch::finish)
 					.then(batch.commit(null)))
 					.doOnDiscard(Piece.class, Piece::release)
+					.doOnDiscard(Block.class, Block::release)
 					.doOnDiscard(PartEvent.class, received::discarded)
 					.doOnDiscard(Object.class, SpringParserTokens::release);
 		})
@@ -374,8 +379,8 @@ public final class AioFileHandler {
 		private final AtomicLong total = new AtomicLong();
 		private final List<Entry> entries = new ArrayList<>();
 		private boolean aborted;
-		/** The pieces of {@link #storeParts} neither written nor released yet: {@link #abort} releases them. */
-		private final Set<Piece> live = new HashSet<>();
+		/** The pieces and blocks of {@link #storeParts} neither written nor released yet: {@link #abort} releases them. */
+		private final Set<Owned> live = new HashSet<>();
 		/** {@link #begin}s under way. */
 		private int beginning;
 
@@ -406,8 +411,23 @@ public final class AioFileHandler {
 			return null;
 		}
 
-		synchronized void forget(Piece piece) {
-			live.remove(piece);
+		/** A new block of the entry's part from {@code position}, or null once the batch is aborted. */
+		@Nullable Block block(Entry entry, @Nullable DataBufferFactory factory) {
+			DataBuffer buffer = factory != null ? factory.allocateBuffer(Block.BLOCK_SIZE) : null;
+			synchronized (this) {
+				if (!aborted) {
+					Block block = new Block(this, entry, entry.written, buffer);
+					entry.written += buffer != null ? Block.BLOCK_SIZE : 0;
+					live.add(block);
+					return block;
+				}
+			}
+			DataBufferUtils.release(buffer);
+			return null;
+		}
+
+		synchronized void forget(Owned owned) {
+			live.remove(owned);
 		}
 
 		/** Counts {@code bytes} more against the limit; false once the total passes it. */
@@ -564,7 +584,7 @@ public final class AioFileHandler {
 		Mono<Void> abort() {
 			return blocking(() -> {
 				List<Entry> started;
-				List<Piece> left;
+				List<Owned> left;
 				synchronized (this) {
 					aborted = true;
 					left = new ArrayList<>(live);
@@ -574,7 +594,7 @@ public final class AioFileHandler {
 					started = new ArrayList<>(entries);
 				}
 				// pieces an operator dropped on the way, neither discarded nor written
-				left.forEach(Piece::release);
+				left.forEach(Owned::release);
 				for (Entry entry : started) {
 					if (!entry.committed) {
 						Files.deleteIfExists(entry.temp);
@@ -607,6 +627,8 @@ public final class AioFileHandler {
 		final Path temp;
 		/** Touched by one serial stream only. */
 		long size;
+		/** Where the next block of a streamed part starts (guarded by the batch). */
+		long written;
 		/** The open temporary file of a streamed part, guarded by the batch. */
 		@Nullable AsyncFile file;
 		/** The copy of {@link Batch#transfer}, once started. */
@@ -632,8 +654,8 @@ public final class AioFileHandler {
 
 	/**
 	 * The events of a multipart body, one at a time (a {@code concatMap}): the first event of a file part
-	 * names its target and creates its temporary file; each event of that part becomes a {@link Piece}
-	 * placed in it; skipped parts are released here.
+	 * names its target and creates its temporary file; the content of each event of that part is copied
+	 * into the part's {@link Block}s, which go to the writes as they fill; skipped parts are released here.
 	 */
 	private final class Parts {
 
@@ -643,19 +665,22 @@ public final class AioFileHandler {
 		private boolean partStart = true;
 		private int index = -1;
 		private @Nullable Entry current;
+		/** The current part's block being filled, not emitted yet. */
+		private @Nullable Block filling;
 
 		Parts(Batch batch, Function<? super FilePartEvent, ? extends Mono<Path>> files) {
 			this.batch = batch;
 			this.files = files;
 		}
 
-		Mono<Piece> next(Piece piece) {
+		Flux<Block> next(Piece piece) {
 			PartEvent event = piece.event;
 			boolean first = partStart;
 			partStart = event.isLast();
 			if (first) {
 				index++;
 				current = null;
+				filling = null;
 				if (event instanceof FilePartEvent file) {
 					return begin(file, index, piece);
 				}
@@ -663,81 +688,117 @@ public final class AioFileHandler {
 			Entry entry = current;
 			if (entry == null) {
 				piece.release();
-				return Mono.empty();
+				return Flux.empty();
 			}
 			return place(entry, piece);
 		}
 
 		/** The part's target, its temporary file, opened; the piece released unless placed. */
-		private Mono<Piece> begin(FilePartEvent event, int part, Piece piece) {
+		private Flux<Block> begin(FilePartEvent event, int part, Piece piece) {
 			return Mono.defer(() -> files.apply(event))
 					.flatMap(target -> blocking(() -> batch.begin(part, partName(event), event.filename(), target, null)))
 					.flatMap(batch::open)
-					.flatMap(entry -> {
+					.flatMapMany(entry -> {
 						current = entry;
 						return place(entry, piece);
 					})
-					.doFinally(signal -> {
-						if (piece.entry == null) {
-							piece.release();
-						}
-					});
+					.doFinally(signal -> piece.release());
 		}
 
 		/**
-		 * Counts the piece against the limit and gives it its place in the entry's file. Not a scalar
-		 * ({@code hide()}): {@code concatMap} discards a scalar again when cancelled after emitting it.
+		 * Counts the piece against the limit and copies its content into the part's blocks, releasing it;
+		 * emits the blocks it filled, and the last one of the part with its last piece.
 		 */
-		private Mono<Piece> place(Entry entry, Piece piece) {
-			int bytes = piece.event.content().readableByteCount();
-			if (!batch.count(bytes)) {
-				piece.release();
-				return Mono.error(new TooLargeException());
+		private Flux<Block> place(Entry entry, Piece piece) {
+			DataBuffer content = piece.take();
+			if (content == null) {
+				return Flux.empty();
 			}
-			piece.position = entry.size;
-			entry.size += bytes;
-			piece.entry = entry;
-			return Mono.just(piece).hide();
+			List<Block> full = new ArrayList<>(2);
+			try {
+				int bytes = content.readableByteCount();
+				if (!batch.count(bytes)) {
+					return Flux.error(new TooLargeException());
+				}
+				entry.size += bytes;
+				try (DataBuffer.ByteBufferIterator regions = content.readableByteBuffers()) {
+					while (regions.hasNext()) {
+						ByteBuffer region = regions.next();
+						while (region.hasRemaining()) {
+							Block block = filling;
+							if (block == null) {
+								block = batch.block(entry, content.factory());
+								if (block == null) {
+									return Flux.empty();
+								}
+								filling = block;
+							}
+							if (!block.fill(region)) {
+								return Flux.empty();
+							}
+							if (block.full()) {
+								full.add(block);
+								filling = null;
+							}
+						}
+					}
+				}
+				if (piece.event.isLast()) {
+					Block last = filling != null ? filling : batch.block(entry, null);
+					filling = null;
+					if (last == null) {
+						return Flux.fromIterable(full);
+					}
+					last.last = true;
+					full.add(last);
+				}
+				return Flux.fromIterable(full);
+			}
+			finally {
+				DataBufferUtils.release(content);
+			}
 		}
 	}
 
 	/**
-	 * Writes a piece at its place; emits its entry when it was the last piece of its part (then every
+	 * Writes a block at its place; emits its entry when it was the last block of its part (then every
 	 * write of the part is done: {@code flatMapSequential} emits in order).
 	 */
-	private Mono<Entry> write(Piece piece) {
+	private Mono<Entry> write(Block block) {
 		// taken on subscription: flatMapSequential may map a value and, cancelled, never subscribe
 		return Mono.defer(() -> {
-			Entry entry = piece.entry;
-			DataBuffer buffer = piece.take();
-			if (entry == null || buffer == null) {
+			Entry entry = block.entry;
+			DataBuffer buffer = block.take();
+			if (buffer == null) {
 				return Mono.empty();
 			}
 			AsyncFile file = entry.file;
 			Assert.state(file != null, "not open");
 			Mono<Void> written = buffer.readableByteCount() == 0
 					? Mono.fromRunnable(() -> DataBufferUtils.release(buffer))
-					: AioDataBufferUtils.write(Mono.just(buffer), file, piece.position).map(DataBufferUtils::release)
+					: AioDataBufferUtils.write(Mono.just(buffer), file, block.position).map(DataBufferUtils::release)
 							.then();
-			return piece.event.isLast() ? written.thenReturn(entry) : written.then(Mono.empty());
+			return block.last ? written.thenReturn(entry) : written.then(Mono.empty());
 		});
+	}
+
+	/** Something of a {@link Batch} that holds memory until it is released, at the latest when the batch aborts. */
+	private interface Owned {
+		void release();
 	}
 
 	/**
 	 * An event of a multipart body taken by {@link #storeParts}: its content is released exactly once,
-	 * by {@link #release} (skipped, failed, discarded, or left when the batch aborts) or by the write it
-	 * is handed to ({@link #take}).
+	 * by {@link #release} (skipped, failed, discarded, or left when the batch aborts) or by whoever took
+	 * it ({@link #take}).
 	 */
-	private static final class Piece {
+	private static final class Piece implements Owned {
 
 		private static final AtomicIntegerFieldUpdater<Piece> DONE =
 				AtomicIntegerFieldUpdater.newUpdater(Piece.class, "done");
 
 		private final Batch batch;
 		final PartEvent event;
-		/** Set by {@link Parts} before the piece is emitted. */
-		@Nullable Entry entry;
-		long position;
 		private volatile int done;
 
 		Piece(Batch batch, PartEvent event) {
@@ -745,7 +806,7 @@ public final class AioFileHandler {
 			this.event = event;
 		}
 
-		/** Hands the content over to a write; null when it was released already. */
+		/** Hands the content over; null when it was released already. */
 		@Nullable DataBuffer take() {
 			if (DONE.compareAndSet(this, 0, 1)) {
 				batch.forget(this);
@@ -754,10 +815,77 @@ public final class AioFileHandler {
 			return null;
 		}
 
-		void release() {
+		@Override
+		public void release() {
 			if (DONE.compareAndSet(this, 0, 1)) {
 				batch.forget(this);
 				AioFileHandler.release(event);
+			}
+		}
+	}
+
+	/**
+	 * Consecutive bytes of one part, copied out of its events' small buffers ({@value #BLOCK_SIZE} bytes
+	 * but the last), written with one write: the parser's buffers are about 8 KiB. Filled by the serial
+	 * stage, then taken by its write; released exactly once, by the write or by {@link #release}
+	 * (discarded, or left when the batch aborts), never while it is being filled.
+	 */
+	private static final class Block implements Owned {
+
+		static final int BLOCK_SIZE = 256 * 1024;
+
+		private final Batch batch;
+		final Entry entry;
+		final long position;
+		/** Null for the empty block that ends a part at a block boundary. */
+		private @Nullable DataBuffer buffer;
+		private boolean done;
+		/** Set by the serial stage before the block is emitted. */
+		volatile boolean last;
+
+		Block(Batch batch, Entry entry, long position, @Nullable DataBuffer buffer) {
+			this.batch = batch;
+			this.entry = entry;
+			this.position = position;
+			this.buffer = buffer;
+		}
+
+		/** Copies what fits of {@code region}; false when the block was released meanwhile. */
+		synchronized boolean fill(ByteBuffer region) {
+			DataBuffer target = buffer;
+			if (done || target == null) {
+				return false;
+			}
+			int count = Math.min(region.remaining(), BLOCK_SIZE - target.writePosition());
+			ByteBuffer slice = region.slice();
+			slice.limit(count);
+			target.write(slice);
+			region.position(region.position() + count);
+			return true;
+		}
+
+		synchronized boolean full() {
+			DataBuffer target = buffer;
+			return target != null && target.writePosition() >= BLOCK_SIZE;
+		}
+
+		/** Hands the bytes over to the write; null when the block was released already. */
+		synchronized @Nullable DataBuffer take() {
+			if (done) {
+				return null;
+			}
+			done = true;
+			batch.forget(this);
+			DataBuffer target = buffer;
+			return target != null ? target : DefaultDataBufferFactory.sharedInstance.allocateBuffer(0);
+		}
+
+		@Override
+		public synchronized void release() {
+			if (!done) {
+				done = true;
+				batch.forget(this);
+				DataBufferUtils.release(buffer);
 			}
 		}
 	}
