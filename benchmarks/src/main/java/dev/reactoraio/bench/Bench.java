@@ -38,7 +38,7 @@ import org.springframework.core.io.buffer.NettyDataBufferFactory;
  * <pre>
  * java -jar benchmarks/target/reactor-aio-benchmarks.jar [--quick] [--only W1,W3] [--contenders REGEX]
  *      [--rounds 5] [--seconds 1.5] [--file-mib 2048] [--small-files 10000] [--w6-seconds 60]
- *      [--dir bench-data] [--out bench-results] [--keep] [--no-fio]
+ *      [--upload-mib 200] [--dir bench-data] [--out bench-results] [--keep] [--no-fio]
  * java -jar benchmarks/target/reactor-aio-benchmarks.jar jmh [JMH options]
  * </pre>
  */
@@ -55,7 +55,7 @@ public final class Bench {
 	/** Command line settings. */
 	record Options(boolean quick, Set<String> only, Pattern contenders, int rounds, Duration duration, Path dir,
 			Path out, boolean keep, boolean noFio, long fileSize, int smallFiles, long memoryFileSize,
-			Duration memoryLimit, List<Integer> depths) {
+			Duration memoryLimit, List<Integer> depths, long uploadSize) {
 
 		static Options parse(String... args) {
 			List<String> list = Arrays.asList(args);
@@ -72,7 +72,8 @@ public final class Bench {
 					Integer.parseInt(value(list, "--small-files", quick ? "1000" : "10000")),
 					4L << 30,
 					Duration.ofSeconds(Long.parseLong(value(list, "--w6-seconds", quick ? "2" : "60"))),
-					quick ? List.of(1, 32) : List.of(1, 32, 128));
+					quick ? List.of(1, 32) : List.of(1, 32, 128),
+					Long.parseLong(value(list, "--upload-mib", quick ? "50" : "200")) << 20);
 		}
 
 		private static String value(List<String> args, String name, String otherwise) {
@@ -89,6 +90,7 @@ public final class Bench {
 			settings.put("smallFiles", smallFiles);
 			settings.put("memoryFileBytes", memoryFileSize);
 			settings.put("depths", depths);
+			settings.put("uploadBytes", uploadSize);
 			return settings;
 		}
 	}
@@ -149,8 +151,10 @@ public final class Bench {
 
 	private void runAll() throws Exception {
 		Path data = options.dir().resolve("data");
-		Machine.prepare(data, options.fileSize());
-		Machine.checkDirect(data);
+		if (options.only().contains("W1") || options.only().contains("W2") || options.only().contains("W3")) {
+			Machine.prepare(data, options.fileSize());
+			Machine.checkDirect(data);
+		}
 		if (options.only().contains("W1")) {
 			for (int depth : options.depths()) {
 				Machine.dropCaches();
@@ -184,6 +188,24 @@ public final class Bench {
 			System.out.println("W6: " + SlowReader.CONTENDERS.length + " paced readers in child JVMs, up to "
 					+ options.memoryLimit().toSeconds() + " s");
 			report.memory(SlowReader.runAll(sparse, options.memoryLimit()));
+		}
+		if (options.only().contains("W7")) {
+			uploads(options.dir().resolve("uploads"));
+		}
+	}
+
+	/** W7: one multipart upload per run, to a WebFlux endpoint on loopback; see {@link Uploads}. */
+	private void uploads(Path dir) throws Exception {
+		long size = options.uploadSize();
+		Files.createDirectories(dir);
+		Path body = Uploads.prepareBody(options.dir().resolve("multipart-body"), size);
+		try (Uploads.Server server = new Uploads.Server(dir)) {
+			List<Callable<Contender>> contenders = new ArrayList<>();
+			for (String[] route : Uploads.routes()) {
+				contenders.add(() -> Uploads.contender(route[0], Kind.valueOf(route[1]), server, route[2], body, size));
+			}
+			measure("W7", (size >> 20) + " MiB multipart upload (one file part) over loopback to a WebFlux endpoint",
+					"MB/s", contenders, Uploads.cleanUp(server), true);
 		}
 	}
 

@@ -46,12 +46,22 @@ import reactor.core.publisher.Mono;
  * {@code sendfile} and reads everything else through reactor-aio; with {@link ZeroCopyPolicy#NEVER} it
  * reads every response through reactor-aio (choose it with compression or cleartext HTTP/2).
  * <p>
- * Server responses honour {@code Range}: one range gives {@code 206} with {@code Content-Range}; several
- * give a {@code multipart/byteranges} body (with its exact {@code Content-Length}); a range that cannot
- * be satisfied gives {@code 416} with {@code Content-Range: bytes *&#47;length}. Each range reads exactly
- * its bytes. {@code HEAD} gets the headers and no read at all. Conditional requests ({@code ETag},
- * {@code Last-Modified}) are the handler's business: {@code ResourceWebHandler} and
- * {@link AioFileHandler} do them.
+ * Server responses to {@code GET} honour {@code Range}: one range gives {@code 206} with
+ * {@code Content-Range}; several give a {@code multipart/byteranges} body (with its exact
+ * {@code Content-Length}); a range that cannot be satisfied gives {@code 416} with
+ * {@code Content-Range: bytes *&#47;length}. Each range reads exactly its bytes. Every server response
+ * carries {@code Accept-Ranges: bytes}. {@code HEAD} gets the headers of the whole file and no read at
+ * all ({@code Range} is defined for {@code GET} only, RFC 9110 §14.2).
+ * <p>
+ * <b>Conditional requests.</b> The writer honours {@code If-Range} (RFC 9110 §13.1.5) for the ranges it
+ * serves: the range is served only when {@code If-Range} names the representation the response
+ * carries, that is an entity tag strongly equal to the response's {@code ETag} header, or a date equal
+ * to its {@code Last-Modified} header that is at least one second old; otherwise the whole file is sent
+ * with {@code 200}, so that a resumed download never splices two versions of a file. A response with
+ * neither header never matches. The other preconditions ({@code If-Match}, {@code If-None-Match},
+ * {@code If-Modified-Since}, {@code If-Unmodified-Since}) are decided before the writer runs, by
+ * whoever knows the validators: {@code ResourceWebHandler} and {@code ResponseEntity} through
+ * {@code ServerWebExchange.checkNotModified}, {@link AioFileHandler} through its own RFC 9110 rules.
  * <p>
  * Registration: {@code resourceWebHandler.setResourceHttpMessageWriter(new AioResourceHttpMessageWriter())}
  * for static resources, or {@code configurer.customCodecs().register(new AioResourceHttpMessageWriter())}
@@ -59,6 +69,9 @@ import reactor.core.publisher.Mono;
  * {@link Resource}: custom writers come before the default ones.
  */
 public class AioResourceHttpMessageWriter extends ResourceHttpMessageWriter {
+
+	/** The range unit, compared without regard to case (RFC 9110 §14.1). */
+	private static final String BYTES_UNIT = "bytes=";
 
 	/** The default size of the buffers a response is read into: 64 KiB. */
 	public static final int DEFAULT_BUFFER_SIZE = 64 * 1024;
@@ -144,7 +157,7 @@ public class AioResourceHttpMessageWriter extends ResourceHttpMessageWriter {
 		response.getHeaders().set(HttpHeaders.ACCEPT_RANGES, "bytes");
 		List<HttpRange> ranges;
 		try {
-			ranges = request.getHeaders().getRange();
+			ranges = servedRanges(request, response);
 		}
 		catch (IllegalArgumentException e) {
 			return rangeNotSatisfiable(response, -1);
@@ -158,6 +171,30 @@ public class AioResourceHttpMessageWriter extends ResourceHttpMessageWriter {
 					? writeWhole(resource, file, length, mediaType, response, request, hints)
 					: writeRanges(resource, file, length, ranges, mediaType, request, response));
 		});
+	}
+
+	/**
+	 * The ranges to serve: none unless the request is a {@code GET} with a {@code Range} in bytes (range
+	 * handling is defined for {@code GET} only, and a unit the server does not know is ignored: RFC 9110
+	 * §14.2), and none when an {@code If-Range} does not name the representation the response carries
+	 * (its {@code ETag} or {@code Last-Modified} header): then the whole file is sent (§13.1.5).
+	 *
+	 * @throws IllegalArgumentException when the byte ranges are not valid (Spring's
+	 * {@link HttpRange#parseRanges} rules, at most 100 ranges)
+	 */
+	private static List<HttpRange> servedRanges(ServerHttpRequest request, ServerHttpResponse response) {
+		HttpHeaders headers = request.getHeaders();
+		String range = headers.getFirst(HttpHeaders.RANGE);
+		if (!HttpMethod.GET.equals(request.getMethod()) || range == null
+				|| !range.regionMatches(true, 0, BYTES_UNIT, 0, BYTES_UNIT.length())) {
+			return List.of();
+		}
+		HttpHeaders current = response.getHeaders();
+		if (!Preconditions.rangeApplies(headers, current.getETag(), current.getLastModified(),
+				System.currentTimeMillis())) {
+			return List.of();
+		}
+		return HttpRange.parseRanges(BYTES_UNIT + range.substring(BYTES_UNIT.length()));
 	}
 
 	/** Opens the file, learns its length through the ring (no blocking stat), runs {@code body}, closes. */
@@ -193,7 +230,7 @@ public class AioResourceHttpMessageWriter extends ResourceHttpMessageWriter {
 			headers.setContentType(type);
 			headers.set(HttpHeaders.CONTENT_RANGE, contentRange(region, length));
 			headers.setContentLength(region[1]);
-			return isHead(request) ? response.setComplete() : send(file, region[0], region[1], response, request);
+			return send(file, region[0], region[1], response, request);
 		}
 		String boundary = MimeTypeUtils.generateMultipartBoundaryString();
 		headers.setContentType(MediaType.parseMediaType("multipart/byteranges;boundary=" + boundary));
@@ -207,9 +244,6 @@ public class AioResourceHttpMessageWriter extends ResourceHttpMessageWriter {
 			contentLength += partHeader.length + region[1];
 		}
 		headers.setContentLength(contentLength);
-		if (isHead(request)) {
-			return response.setComplete();
-		}
 		DataBufferFactory factory = response.bufferFactory();
 		Flux<DataBuffer> body = Flux.range(0, regions.size())
 				.concatMap(i -> Flux.concat(Mono.fromCallable(() -> factory.wrap(partHeaders.get(i))),

@@ -105,6 +105,49 @@ class AioFileHandlerTest {
 		assertEquals(404, get("/missing.bin", null).status);
 	}
 
+	/**
+	 * The cases of the issue, over the wire: a resumed download of a file that changed meanwhile gets
+	 * the whole new file (not the new file's bytes spliced onto the old one's), {@code If-None-Match: *}
+	 * is 304, a mismatched {@code If-Match} 412, and a conditional PUT answers with the new ETag.
+	 */
+	@Test
+	void conditionalRequestsOverTheWire() throws IOException {
+		Response first = get("/data.bin", null);
+		String etag = first.headers.get(HttpHeaderNames.ETAG);
+		assertEquals("bytes", first.headers.get(HttpHeaderNames.ACCEPT_RANGES));
+		byte[] changed = Arrays.copyOf(data, data.length);
+		changed[0] ^= 1;
+		Files.write(dir.resolve("data.bin"), changed);
+		Response resumed = get("/data.bin", headers -> headers.set(HttpHeaderNames.RANGE, "bytes=0-4")
+				.set(HttpHeaderNames.IF_RANGE, etag));
+		assertEquals(200, resumed.status);
+		assertArrayEquals(changed, resumed.body);
+		String current = resumed.headers.get(HttpHeaderNames.ETAG);
+		Response range = get("/data.bin", headers -> headers.set(HttpHeaderNames.RANGE, "bytes=0-4")
+				.set(HttpHeaderNames.IF_RANGE, current));
+		assertEquals(206, range.status);
+		assertArrayEquals(Arrays.copyOf(changed, 5), range.body);
+
+		Response star = get("/data.bin", headers -> headers.set(HttpHeaderNames.IF_NONE_MATCH, "*"));
+		assertEquals(304, star.status);
+		assertEquals(current, star.headers.get(HttpHeaderNames.ETAG));
+		Response mismatch = get("/data.bin", headers -> headers.set(HttpHeaderNames.IF_MATCH, etag));
+		assertEquals(412, mismatch.status);
+		assertEquals(0, mismatch.body.length);
+
+		byte[] upload = "replaced".getBytes(StandardCharsets.UTF_8);
+		assertEquals(412, client.headers(h -> h.set(HttpHeaderNames.IF_MATCH, etag)).put().uri("/data.bin")
+				.send(ByteBufFlux.fromInbound(Mono.just(Unpooled.wrappedBuffer(upload))))
+				.responseSingle((r, body) -> body.then(Mono.just(r.status().code()))).block(TIMEOUT));
+		assertArrayEquals(changed, Files.readAllBytes(dir.resolve("data.bin")));
+		String stored = client.headers(h -> h.set(HttpHeaderNames.IF_MATCH, current)).put().uri("/data.bin")
+				.send(ByteBufFlux.fromInbound(Mono.just(Unpooled.wrappedBuffer(upload))))
+				.responseSingle((r, body) -> body.then(Mono.just(r.status().code() + " " + r.responseHeaders()
+						.get(HttpHeaderNames.ETAG)))).block(TIMEOUT);
+		assertEquals("204 " + ConditionalRequestsTest.etag(dir.resolve("data.bin")), stored);
+		assertOnlyFiles("data.bin");
+	}
+
 	@Test
 	void uploadsCreateThenReplaceAFile() throws IOException {
 		byte[] first = "first version".getBytes(StandardCharsets.UTF_8);

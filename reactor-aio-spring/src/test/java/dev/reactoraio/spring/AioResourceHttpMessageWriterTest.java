@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -25,8 +27,13 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.PathContainer;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.resource.ResourceWebHandler;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.util.pattern.PathPatternParser;
 import reactor.core.publisher.Mono;
 
 import static dev.reactoraio.spring.BufferFactories.assertNoLeak;
@@ -145,6 +152,96 @@ class AioResourceHttpMessageWriterTest {
 		assertEquals(data.length, response.getHeaders().getContentLength());
 		assertEquals(0, body(response).length);
 		assertTrue(operations < 8, operations + " operations for a HEAD: the file was read");
+	}
+
+	@Test
+	void ifRangeServesTheRangeOnlyForTheVersionTheResponseCarries() {
+		String lastModified = "Wed, 01 May 2024 10:00:00 GMT";
+		for (String[] row : new String[][] {
+				// If-Range, the response's ETag, its Last-Modified, expected status
+				{"\"v1\"", "\"v1\"", null, "206"},
+				{"\"v0\"", "\"v1\"", null, "200"},
+				{"W/\"v1\"", "\"v1\"", null, "200"},
+				{"\"v1\"", "W/\"v1\"", null, "200"},
+				{lastModified, null, lastModified, "206"},
+				{"Tue, 30 Apr 2024 10:00:00 GMT", null, lastModified, "200"},
+				{"\"v1\"", null, null, "200"},
+				{lastModified, null, null, "200"}}) {
+			MockServerHttpResponse response = new MockServerHttpResponse();
+			if (row[1] != null) {
+				response.getHeaders().set(HttpHeaders.ETAG, row[1]);
+			}
+			if (row[2] != null) {
+				response.getHeaders().set(HttpHeaders.LAST_MODIFIED, row[2]);
+			}
+			writer.write(Mono.just(new FileSystemResource(file)), null, RESOURCE, null,
+					MockServerHttpRequest.get("/").header("Range", "bytes=10-19").header("If-Range", row[0]).build(),
+					response, Map.of()).block(TIMEOUT);
+			String name = "If-Range " + row[0] + " against ETag " + row[1] + ", Last-Modified " + row[2];
+			Exchanges.Result result = Exchanges.result(response);
+			assertEquals(Integer.parseInt(row[3]), result.status().value(), name);
+			assertArrayEquals(row[3].equals("206") ? Arrays.copyOfRange(data, 10, 20) : data, result.body(), name);
+		}
+	}
+
+	@Test
+	void headIgnoresRange() {
+		MockServerHttpResponse response = write(MockServerHttpRequest.head("/").header("Range", "bytes=10-19"), null);
+		assertNull(response.getStatusCode());
+		assertEquals(data.length, response.getHeaders().getContentLength());
+		assertNull(response.getHeaders().getFirst(HttpHeaders.CONTENT_RANGE));
+		assertEquals("bytes", response.getHeaders().getFirst(HttpHeaders.ACCEPT_RANGES));
+		assertEquals(0, body(response).length);
+	}
+
+	/**
+	 * Static resources: {@code ResourceWebHandler} decides the preconditions through Spring's
+	 * {@code checkNotModified} (which sets the validators on the response), the writer {@code If-Range}.
+	 * The last rows pin down what Spring's check does differently from RFC 9110, as docs/spring.md
+	 * states it: it ignores {@code If-Match} on {@code GET} and {@code If-None-Match: *}, and after an
+	 * {@code If-Unmodified-Since} it does not look at {@code If-None-Match}.
+	 */
+	@Test
+	void staticResourcesGetIfRangeFromTheWriterAndTheRestFromSpring() throws Exception {
+		Instant modified = Instant.parse("2024-05-01T10:00:00Z");
+		Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(modified));
+		String date = "Wed, 01 May 2024 10:00:00 GMT";
+		ResourceWebHandler handler = new ResourceWebHandler();
+		handler.setLocations(List.of(new FileSystemResource(dir.toString() + "/")));
+		handler.setEtagGenerator(resource -> "v1");
+		handler.setResourceHttpMessageWriter(writer);
+		handler.afterPropertiesSet();
+		for (String[] row : new String[][] {
+				// request header, value, another header, its value, expected status, expected body
+				{"Range", "bytes=10-19", "If-Range", "\"v1\"", "206", "range"},
+				{"Range", "bytes=10-19", "If-Range", "\"v0\"", "200", "whole"},
+				{"Range", "bytes=10-19", "If-Range", date, "206", "range"},
+				{"Range", "bytes=10-19", "If-Range", "Tue, 30 Apr 2024 10:00:00 GMT", "200", "whole"},
+				{"If-None-Match", "\"v1\"", "X-None", "", "304", "empty"},
+				{"If-Modified-Since", date, "X-None", "", "304", "empty"},
+				{"If-Match", "\"other\"", "X-None", "", "200", "whole"},
+				{"If-None-Match", "*", "X-None", "", "200", "whole"},
+				{"If-Unmodified-Since", date, "If-None-Match", "\"v1\"", "200", "whole"}}) {
+			DataBufferFactory factory = BufferFactories.pooled(true);
+			MockServerHttpRequest request = MockServerHttpRequest.get("/page.html").header(row[0], row[1])
+					.header(row[2], row[3]).build();
+			ServerWebExchange exchange = Exchanges.exchange(request, factory);
+			exchange.getAttributes().put(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE,
+					PathPatternParser.defaultInstance.parse("/**"));
+			exchange.getAttributes().put(HandlerMapping.PATH_WITHIN_HANDLER_MAPPING_ATTRIBUTE,
+					PathContainer.parsePath("page.html"));
+			handler.handle(exchange).then(Mono.defer(exchange.getResponse()::setComplete)).block(TIMEOUT);
+			Exchanges.Result result = Exchanges.result((MockServerHttpResponse) exchange.getResponse());
+			String name = String.join(" ", row);
+			assertEquals(Integer.parseInt(row[4]), result.status().value(), name);
+			byte[] expected = switch (row[5]) {
+				case "range" -> Arrays.copyOfRange(data, 10, 20);
+				case "whole" -> data;
+				default -> new byte[0];
+			};
+			assertArrayEquals(expected, result.body(), name);
+			assertNoLeak(factory);
+		}
 	}
 
 	@Test

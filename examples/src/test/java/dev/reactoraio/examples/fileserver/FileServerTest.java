@@ -20,8 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -35,7 +38,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The Spring Boot file server over loopback: plain HTTP through {@link WebTestClient} and a raw Reactor
  * Netty client, TLS with a self-signed certificate, curl when the machine has it; path escapes of every
- * kind, ranges, validators, uploads and the upload limit, deletes, metrics.
+ * kind, ranges, validators, uploads (whole-file and multipart) and the upload limit, deletes, metrics.
  */
 class FileServerTest {
 
@@ -154,6 +157,58 @@ class FileServerTest {
 		web.delete().uri("/files/new/dir/upload.bin").exchange().expectStatus().isNotFound();
 		web.delete().uri("/files/new").exchange().expectStatus().isEqualTo(HttpStatus.CONFLICT);
 		web.put().uri("/files/docs").bodyValue("x").exchange().expectStatus().isEqualTo(HttpStatus.CONFLICT);
+	}
+
+	@Test
+	void multipartUploadsStoreEveryFilePartOrNone() throws IOException {
+		byte[] first = new byte[90_000];
+		byte[] second = new byte[50_000];
+		new Random(13).nextBytes(first);
+		new Random(14).nextBytes(second);
+		Files.createDirectories(root.resolve("album"));
+		Files.writeString(root.resolve("album/second.bin"), "an older version");
+		MultipartBodyBuilder body = new MultipartBodyBuilder();
+		body.part("caption", "two files");
+		body.part("file", first).filename("first.bin").contentType(MediaType.APPLICATION_OCTET_STREAM);
+		body.part("file", second).filename("second.bin").contentType(MediaType.APPLICATION_OCTET_STREAM);
+		String stored = web.post().uri("/files/album").body(BodyInserters.fromMultipartData(body.build())).exchange()
+				.expectStatus().isOk()
+				.expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+				.expectBody(String.class).returnResult().getResponseBody();
+		assertTrue(stored.contains("\"path\":\"/files/album/first.bin\",\"size\":90000,\"replaced\":false"), stored);
+		assertTrue(stored.contains("\"path\":\"/files/album/second.bin\",\"size\":50000,\"replaced\":true"), stored);
+		assertArrayEquals(first, Files.readAllBytes(root.resolve("album/first.bin")));
+		assertArrayEquals(second, Files.readAllBytes(root.resolve("album/second.bin")));
+		web.get().uri("/files/album/first.bin").exchange().expectStatus().isOk().expectBody(byte[].class).isEqualTo(first);
+
+		// all or nothing: past the limit (the file parts together), a bad name, a directory in the way
+		MultipartBodyBuilder tooLarge = new MultipartBodyBuilder();
+		tooLarge.part("file", new byte[120_000]).filename("first.bin");
+		tooLarge.part("file", new byte[120_000]).filename("third.bin");
+		web.post().uri("/files/album").body(BodyInserters.fromMultipartData(tooLarge.build())).exchange()
+				.expectStatus().isEqualTo(HttpStatus.CONTENT_TOO_LARGE);
+		MultipartBodyBuilder badName = new MultipartBodyBuilder();
+		badName.part("file", new byte[1000]).filename("first.bin");
+		badName.part("file", new byte[1000]).filename("../escape.bin");
+		web.post().uri("/files/album").body(BodyInserters.fromMultipartData(badName.build())).exchange()
+				.expectStatus().isForbidden();
+		MultipartBodyBuilder hidden = new MultipartBodyBuilder();
+		hidden.part("file", new byte[1000]).filename(".upload");
+		web.post().uri("/files/album").body(BodyInserters.fromMultipartData(hidden.build())).exchange()
+				.expectStatus().isForbidden();
+		MultipartBodyBuilder directory = new MultipartBodyBuilder();
+		directory.part("file", new byte[1000]).filename("first.bin");
+		directory.part("file", new byte[1000]).filename("docs");
+		web.post().uri("/files/").body(BodyInserters.fromMultipartData(directory.build())).exchange()
+				.expectStatus().isEqualTo(HttpStatus.CONFLICT);
+		web.post().uri("/files/../outside").body(BodyInserters.fromMultipartData(directory.build())).exchange()
+				.expectStatus().isForbidden();
+		assertArrayEquals(first, Files.readAllBytes(root.resolve("album/first.bin")), "a refused upload replaced a file");
+		assertFalse(Files.exists(root.resolve("album/third.bin")));
+		assertFalse(Files.exists(root.resolve("first.bin")));
+		assertFalse(Files.exists(sandbox.resolve("escape.bin")));
+		assertTrue(Files.isDirectory(root.resolve("docs")));
+		assertNoTemporaries();
 	}
 
 	@Test
