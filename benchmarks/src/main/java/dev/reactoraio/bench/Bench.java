@@ -61,7 +61,7 @@ public final class Bench {
 			List<String> list = Arrays.asList(args);
 			boolean quick = list.contains("--quick");
 			return new Options(quick,
-					Set.of(value(list, "--only", "W1,W2,W3,W4,W5,W6,W7").toUpperCase().split(",")),
+					Set.of(value(list, "--only", "W1,W2,W3,W4,W5,W6,W7,W8").toUpperCase().split(",")),
 					Pattern.compile(value(list, "--contenders", "")),
 					Integer.parseInt(value(list, "--rounds", quick ? "1" : "5")),
 					Duration.ofMillis(Math.round(1000 * Double.parseDouble(value(list, "--seconds",
@@ -189,12 +189,12 @@ public final class Bench {
 					+ options.memoryLimit().toSeconds() + " s");
 			report.memory(SlowReader.runAll(sparse, options.memoryLimit()));
 		}
-		if (options.only().contains("W7")) {
+		if (options.only().contains("W8")) {
 			uploads(options.dir().resolve("uploads"));
 		}
 	}
 
-	/** W7: one multipart upload per run, to a WebFlux endpoint on loopback; see {@link Uploads}. */
+	/** W8: one multipart upload per run, to a WebFlux endpoint on loopback; see {@link Uploads}. */
 	private void uploads(Path dir) throws Exception {
 		long size = options.uploadSize();
 		Files.createDirectories(dir);
@@ -204,7 +204,7 @@ public final class Bench {
 			for (String[] route : Uploads.routes()) {
 				contenders.add(() -> Uploads.contender(route[0], Kind.valueOf(route[1]), server, route[2], body, size));
 			}
-			measure("W7", (size >> 20) + " MiB multipart upload (one file part) over loopback to a WebFlux endpoint",
+			measure("W8", (size >> 20) + " MiB multipart upload (one file part) over loopback to a WebFlux endpoint",
 					"MB/s", contenders, Uploads.cleanUp(server), true);
 		}
 	}

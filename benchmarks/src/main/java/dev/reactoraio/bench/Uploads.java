@@ -34,7 +34,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * W7: a multipart upload of one large file part over loopback to a Spring WebFlux functional endpoint
+ * W8: a multipart upload of one large file part over loopback to a Spring WebFlux functional endpoint
  * on Reactor Netty (no Spring Boot; the codecs are WebFlux's defaults, as Boot's are: Spring's
  * {@code DefaultPartHttpMessageReader} keeps parts over 256 KiB in a temporary file of its own), each
  * contender a route of the same server. The client, in the same JVM, sends a prepared
