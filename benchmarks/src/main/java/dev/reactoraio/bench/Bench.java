@@ -151,7 +151,7 @@ public final class Bench {
 
 	private void runAll() throws Exception {
 		Path data = options.dir().resolve("data");
-		if (options.only().contains("W1") || options.only().contains("W2") || options.only().contains("W3")) {
+		if (Stream.of("W1", "W2", "W3", "W7").anyMatch(options.only()::contains)) {
 			Machine.prepare(data, options.fileSize());
 			Machine.checkDirect(data);
 		}

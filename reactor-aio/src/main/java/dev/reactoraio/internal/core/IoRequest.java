@@ -82,6 +82,8 @@ public final class IoRequest {
 	 */
 	public @Nullable ByteBuffer copyTo;
 	public int copySkip;
+	/** A hint for io_uring: issue it from an io-wq worker at once (a large copy out of the page cache). */
+	public boolean async;
 	public final IoCompletion completion;
 	/**
 	 * Told when {@link #completion} itself throws (an error of the code handling the result, not of the

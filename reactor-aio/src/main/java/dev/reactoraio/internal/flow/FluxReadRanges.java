@@ -63,6 +63,8 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 	private final List<List<FileRange>> groups;
 	private final int window;
 	private final BufferProvider<B> provider;
+	/** Merged reads of a page-cached file from this size on copy on io-wq workers, in parallel. */
+	static final long ASYNC_SPAN = 256 << 10;
 
 	FluxReadRanges(FileHandle file, List<List<FileRange>> groups, int window, BufferProvider<B> provider) {
 		this.file = file;
@@ -344,6 +346,7 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 					request = direct && !file.direct ? vectored() : span(start);
 				}
 				request.onCompletionFailure = RangeStream.this::abort;
+				request.async = !file.direct && end - start >= ASYNC_SPAN;
 				current = request;
 				loop.submit(request);
 			}

@@ -99,6 +99,8 @@ public final class Uring {
 	public static final byte IOSQE_IO_LINK = 1 << 2;
 	/** The next SQE starts after this one, whatever its result. */
 	public static final byte IOSQE_IO_HARDLINK = 1 << 3;
+	/** Issue the request from an io-wq worker right away, rather than inline first. */
+	public static final byte IOSQE_ASYNC = 1 << 4;
 	public static final int IORING_REGISTER_IOWQ_MAX_WORKERS = 19;
 	public static final int IO_URING_OP_SUPPORTED = 1;
 

@@ -304,7 +304,8 @@ public final class UringLoop extends NativeLoop {
 			case IoRequest.WRITE:
 			case IoRequest.READV:
 			case IoRequest.WRITEV:
-				return ring.sq.enqueue(opcode, fd, request.offset, addressOf(request), request.length, 0, token);
+				return ring.sq.enqueue(opcode, request.async ? Uring.IOSQE_ASYNC : 0, fd, request.offset,
+						addressOf(request), request.length, 0, token, 0);
 			case IoRequest.FSYNC:
 				return ring.sq.enqueue(opcode, fd, 0, 0, 0,
 						request.flags == IoRequest.FSYNC_DATASYNC ? Uring.IORING_FSYNC_DATASYNC : 0, token);
