@@ -22,19 +22,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class KernelMatrixIT {
 
-	@ParameterizedTest(name = "{0}")
+	@ParameterizedTest(name = "{0}", allowZeroInvocations = true)
 	@MethodSource("dev.reactoraio.it.Scenarios#vms")
 	void onEachKernel(Scenario scenario) throws Exception {
 		passes(scenario);
 	}
 
-	@ParameterizedTest(name = "{0}")
+	@ParameterizedTest(name = "{0}", allowZeroInvocations = true)
 	@MethodSource("dev.reactoraio.it.Scenarios#faults")
 	void withInjectedFaults(Scenario scenario) throws Exception {
 		passes(scenario);
 	}
 
-	@ParameterizedTest(name = "{0}")
+	@ParameterizedTest(name = "{0}", allowZeroInvocations = true)
 	@MethodSource("dev.reactoraio.it.Scenarios#containers")
 	void inEachRestrictedContainer(Scenario scenario) throws Exception {
 		passes(scenario);
