@@ -5,11 +5,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonReadableChannelException;
 import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 import dev.reactoraio.BufferProvider;
-import dev.reactoraio.internal.core.Abortable;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoCompletion;
 import dev.reactoraio.internal.core.IoErrors;
@@ -20,7 +17,6 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Operators;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -73,36 +69,20 @@ final class FluxReadChunks<B> extends Flux<B> {
 		stream.schedule();
 	}
 
-	static final class ReadStream<B> implements org.reactivestreams.Subscription, Runnable, Abortable, Scannable {
+	static final class ReadStream<B> extends LoopDrain<B> implements Scannable {
 
 		private static final Logger log = Loggers.getLogger(FluxReadChunks.class);
 
 		/** What a read at the known end of the file asks for before a chunk's buffer is taken. */
 		static final int PROBE_BYTES = 64;
 
-		@SuppressWarnings("rawtypes")
-		private static final AtomicLongFieldUpdater<ReadStream> REQUESTED =
-				AtomicLongFieldUpdater.newUpdater(ReadStream.class, "requested");
-		@SuppressWarnings("rawtypes")
-		private static final AtomicIntegerFieldUpdater<ReadStream> WIP =
-				AtomicIntegerFieldUpdater.newUpdater(ReadStream.class, "wip");
-
-		volatile long requested;
-		volatile int wip;
-		volatile boolean cancelled;
-		private volatile @Nullable Throwable invalidRequest;
-
 		/** The file; for a stream that opens its own ({@link #owned}), null until it is open. */
 		private @Nullable FileHandle file;
 		/** What to open, for a stream that opens and closes its own file ({@code AioFiles.read}); else null. */
 		private final @Nullable OpenSpec owned;
-		private final IoLoop loop;
 		private final int chunkSize;
 		private final int readahead;
 		private final BufferProvider<B> provider;
-
-		/** Dropped at once by cancel (§3.13), otherwise on the loop when the stream terminates. */
-		private volatile @Nullable CoreSubscriber<? super B> actual;
 
 		// ---- loop-confined ----
 		private final ArrayDeque<Chunk> window;
@@ -113,7 +93,6 @@ final class FluxReadChunks<B> extends Flux<B> {
 		private boolean demanded;
 		private boolean noMoreChunks;
 		private boolean terminated;
-		private @Nullable Throwable error;
 
 		ReadStream(CoreSubscriber<? super B> actual, FluxReadChunks<B> parent) {
 			this(actual, parent.file.loop, parent.file, null, parent.position, parent.count, parent.chunkSize,
@@ -126,10 +105,9 @@ final class FluxReadChunks<B> extends Flux<B> {
 		 */
 		ReadStream(CoreSubscriber<? super B> actual, IoLoop loop, @Nullable FileHandle file, @Nullable OpenSpec owned,
 				long position, long count, int chunkSize, int readahead, BufferProvider<B> provider) {
-			this.actual = actual;
+			super(actual, loop);
 			this.file = file;
 			this.owned = owned;
-			this.loop = loop;
 			this.chunkSize = chunkSize;
 			this.readahead = readahead;
 			this.provider = provider;
@@ -148,64 +126,10 @@ final class FluxReadChunks<B> extends Flux<B> {
 		}
 
 		@Override
-		public void request(long n) {
-			if (n <= 0) {
-				invalidRequest = new IllegalArgumentException(
-						"§3.9 violated: positive request amount required but it was " + n);
-			}
-			else {
-				Operators.addCap(REQUESTED, this, n);
-			}
-			schedule();
-		}
-
-		@Override
-		public void cancel() {
-			if (!cancelled) {
-				cancelled = true;
-				actual = null;
-				schedule();
-			}
-		}
-
-		@Override
-		public void abort(Throwable cause) {
-			if (error == null) {
-				error = cause;
-			}
-			schedule();
-		}
-
-		void schedule() {
-			if (WIP.getAndIncrement(this) == 0) {
-				if (loop.inLoop()) {
-					drain();
-				}
-				else {
-					loop.execute(this);
-				}
-			}
-		}
-
-		@Override
-		public void run() {
-			drain();
-		}
-
-		private void drain() {
-			int missed = 1;
-			do {
-				try {
-					drainOnce();
-				}
-				catch (Throwable t) {
-					// an Error too (OutOfMemoryError from a provider's allocate): the subscriber must hear of it
-					log.error("read stream of " + filePath() + " failed", t);
-					stopQuietly(t);
-				}
-				missed = WIP.addAndGet(this, -missed);
-			}
-			while (missed != 0);
+		void drainFailed(Throwable t) {
+			// an Error too (OutOfMemoryError from a provider's allocate): the subscriber must hear of it
+			log.error("read stream of " + filePath() + " failed", t);
+			stopQuietly(t);
 		}
 
 		private void stopQuietly(Throwable t) {
@@ -222,7 +146,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 			return a != null ? a.currentContext() : reactor.util.context.Context.empty();
 		}
 
-		private void drainOnce() {
+		@Override
+		void drainOnce() {
 			if (terminated) {
 				return;
 			}
@@ -279,7 +204,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 					chunk.emitted = true;
 					a.onNext(chunk.buffer);
 					if (cancelled || terminated || error != null) {
-						Operators.produced(REQUESTED, this, emitted);
+						produced(emitted);
 						return;
 					}
 				}
@@ -287,7 +212,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 					release(chunk);
 				}
 				if (chunk.failure != null) {
-					Operators.produced(REQUESTED, this, emitted);
+					produced(emitted);
 					stop(chunk.failure, true);
 					return;
 				}
@@ -297,7 +222,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 				}
 			}
 			if (emitted != 0) {
-				Operators.produced(REQUESTED, this, emitted);
+				produced(emitted);
 			}
 			if (noMoreChunks && window.isEmpty()) {
 				terminated = true;

@@ -10,25 +10,19 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 import dev.reactoraio.BufferProvider;
 import dev.reactoraio.FileRange;
 import dev.reactoraio.RangeRead;
-import dev.reactoraio.internal.core.Abortable;
 import dev.reactoraio.internal.core.BufferPool;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoCompletion;
 import dev.reactoraio.internal.core.IoErrors;
-import dev.reactoraio.internal.core.IoLoop;
 import dev.reactoraio.internal.core.IoRequest;
 import dev.reactoraio.internal.jnr.Native;
 import org.jspecify.annotations.Nullable;
-import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Operators;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -111,25 +105,11 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 		stream.schedule();
 	}
 
-	static final class RangeStream<B> implements Subscription, Runnable, Abortable {
+	static final class RangeStream<B> extends LoopDrain<RangeRead<B>> {
 
 		private static final Logger log = Loggers.getLogger(FluxReadRanges.class);
 
-		@SuppressWarnings("rawtypes")
-		private static final AtomicLongFieldUpdater<RangeStream> REQUESTED =
-				AtomicLongFieldUpdater.newUpdater(RangeStream.class, "requested");
-		@SuppressWarnings("rawtypes")
-		private static final AtomicIntegerFieldUpdater<RangeStream> WIP =
-				AtomicIntegerFieldUpdater.newUpdater(RangeStream.class, "wip");
-
-		volatile long requested;
-		volatile int wip;
-		volatile boolean cancelled;
-		private volatile @Nullable Throwable invalidRequest;
-		private volatile @Nullable CoreSubscriber<? super RangeRead<B>> actual;
-
 		private final FileHandle file;
-		private final IoLoop loop;
 		private final int window;
 		private final BufferProvider<B> provider;
 
@@ -139,82 +119,28 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 		private final List<Group> held = new ArrayList<>();
 		private boolean started;
 		private boolean terminated;
-		private @Nullable Throwable error;
 
 		RangeStream(CoreSubscriber<? super RangeRead<B>> actual, FluxReadRanges<B> parent) {
-			this.actual = actual;
+			super(actual, parent.file.loop);
 			this.file = parent.file;
-			this.loop = parent.file.loop;
 			this.window = parent.window;
 			this.provider = parent.provider;
 			this.toRead = new ArrayDeque<>(parent.groups);
 		}
 
 		@Override
-		public void request(long n) {
-			if (n <= 0) {
-				invalidRequest = new IllegalArgumentException("§3.9 violated: positive request amount required but it was " + n);
+		void drainFailed(Throwable t) {
+			log.error("range reads of " + file.path + " failed", t);
+			try {
+				stop(t, true);
 			}
-			else {
-				Operators.addCap(REQUESTED, this, n);
-			}
-			schedule();
-		}
-
-		@Override
-		public void cancel() {
-			if (!cancelled) {
-				cancelled = true;
-				actual = null;
-				schedule();
+			catch (Throwable t2) {
+				log.error("ending the range reads of " + file.path + " failed", t2);
 			}
 		}
 
 		@Override
-		public void abort(Throwable cause) {
-			if (error == null) {
-				error = cause;
-			}
-			schedule();
-		}
-
-		void schedule() {
-			if (WIP.getAndIncrement(this) == 0) {
-				if (loop.inLoop()) {
-					drain();
-				}
-				else {
-					loop.execute(this);
-				}
-			}
-		}
-
-		@Override
-		public void run() {
-			drain();
-		}
-
-		private void drain() {
-			int missed = 1;
-			do {
-				try {
-					drainOnce();
-				}
-				catch (Throwable t) {
-					log.error("range reads of " + file.path + " failed", t);
-					try {
-						stop(t, true);
-					}
-					catch (Throwable t2) {
-						log.error("ending the range reads of " + file.path + " failed", t2);
-					}
-				}
-				missed = WIP.addAndGet(this, -missed);
-			}
-			while (missed != 0);
-		}
-
-		private void drainOnce() {
+		void drainOnce() {
 			if (terminated) {
 				return;
 			}
@@ -250,12 +176,12 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 				emitted++;
 				a.onNext(ready.poll());
 				if (cancelled || terminated || error != null) {
-					Operators.produced(REQUESTED, this, emitted);
+					produced(emitted);
 					return;
 				}
 			}
 			if (emitted != 0) {
-				Operators.produced(REQUESTED, this, emitted);
+				produced(emitted);
 			}
 			held.removeIf(g -> g.complete && g.undelivered() == 0);
 			if (toRead.isEmpty() && held.isEmpty() && ready.isEmpty()) {
