@@ -42,6 +42,12 @@ final class RandomReads {
 	private RandomReads() {
 	}
 
+	/** {@code path} opened for reading with {@code resources}, with O_DIRECT when {@code direct}. */
+	static AsyncFile openForReading(Path path, boolean direct, AioResources resources) {
+		return AsyncFile.open(path, direct ? Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT)
+				: Set.of(StandardOpenOption.READ), resources).block();
+	}
+
 	/** A 4 KiB direct buffer aligned to 4 KiB, as O_DIRECT wants. */
 	static ByteBuffer alignedBlock() {
 		return ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK).slice();
@@ -110,11 +116,7 @@ final class RandomReads {
 			this.path = path;
 			this.depth = depth;
 			this.resources = AioResources.builder("bench-" + name).backend(backend).build();
-			Set<OpenOption> options = new HashSet<>(Set.of(StandardOpenOption.READ));
-			if (direct) {
-				options.add(AioOpenOption.DIRECT);
-			}
-			this.file = AsyncFile.open(path, options, resources).block();
+			this.file = openForReading(path, direct, resources);
 		}
 
 
@@ -147,8 +149,7 @@ final class RandomReads {
 			this.path = path;
 			this.depth = depth;
 			this.resources = AioResources.builder("bench-" + name).backend(backend).build();
-			this.file = AsyncFile.open(path, direct ? Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT)
-					: Set.of(StandardOpenOption.READ), resources).block();
+			this.file = openForReading(path, direct, resources);
 		}
 
 		@Override
@@ -203,8 +204,7 @@ final class RandomReads {
 			this.path = path;
 			this.batch = batch;
 			this.resources = AioResources.builder("bench-" + name).backend(backend).readahead(depth).build();
-			this.file = AsyncFile.open(path, direct ? Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT)
-					: Set.of(StandardOpenOption.READ), resources).block();
+			this.file = openForReading(path, direct, resources);
 			this.buffers = BufferProvider.pooledDirectByteBuffers(64L << 20);
 		}
 

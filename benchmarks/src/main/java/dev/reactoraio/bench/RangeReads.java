@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.reactoraio.AioBackend;
-import dev.reactoraio.AioOpenOption;
 import dev.reactoraio.AioResources;
 import dev.reactoraio.AsyncFile;
 import dev.reactoraio.BufferProvider;
@@ -122,8 +121,7 @@ final class RangeReads {
 		Aio(String name, AioBackend backend, Path path, boolean direct, int window) {
 			super(name, Kind.LIBRARY, path);
 			this.resources = AioResources.builder("bench-" + name).backend(backend).readahead(window).build();
-			this.file = AsyncFile.open(path, direct ? Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT)
-					: Set.of(StandardOpenOption.READ), resources).block();
+			this.file = RandomReads.openForReading(path, direct, resources);
 		}
 
 		@Override

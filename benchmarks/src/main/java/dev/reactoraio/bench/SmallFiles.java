@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import dev.reactoraio.AioBackend;
 import dev.reactoraio.AioFiles;
@@ -145,34 +146,50 @@ final class SmallFiles {
 	/** {@code Files.readAllBytes} on {@code depth} platform threads taking the next file. */
 	static Contender filesReadAllBytes(Path dir, int count, int depth) {
 		return new Passes("Files.readAllBytes x" + depth + " threads", Kind.JAVA_PEER, FILE_SIZE, false, true,
-				latency -> {
-					AtomicInteger next = new AtomicInteger();
-					AtomicLong bytes = new AtomicLong();
-					AtomicReference<Throwable> error = new AtomicReference<>();
-					Thread[] threads = new Thread[depth];
-					for (int t = 0; t < depth; t++) {
-						threads[t] = new Thread(() -> {
-							try {
-								for (int i; (i = next.getAndIncrement()) < count;) {
-									long start = System.nanoTime();
-									bytes.addAndGet(Files.readAllBytes(file(dir, i)).length);
-									latency.record(System.nanoTime() - start);
-								}
-							}
-							catch (Throwable e) {
-								error.compareAndSet(null, e);
-							}
-						}, "bench-readall-" + t);
-						threads[t].start();
+				latency -> onThreads("bench-readall-", count, depth, latency,
+						() -> i -> Files.readAllBytes(file(dir, i)).length), null);
+	}
+
+	/** What one thread does with file {@code i}: the bytes it read. */
+	@FunctionalInterface
+	private interface FileRead {
+		long read(int i) throws Exception;
+	}
+
+	/**
+	 * {@code depth} platform threads, each with a {@link FileRead} of its own, taking the next of
+	 * {@code count} files until none is left; the latency of each file recorded; the bytes read.
+	 */
+	private static long onThreads(String name, int count, int depth, Latency latency, Supplier<FileRead> perThread)
+			throws InterruptedException {
+		AtomicInteger next = new AtomicInteger();
+		AtomicLong bytes = new AtomicLong();
+		AtomicReference<Throwable> error = new AtomicReference<>();
+		Thread[] threads = new Thread[depth];
+		for (int t = 0; t < depth; t++) {
+			threads[t] = new Thread(() -> {
+				try {
+					FileRead read = perThread.get();
+					for (int i; (i = next.getAndIncrement()) < count;) {
+						long start = System.nanoTime();
+						long n = read.read(i);
+						latency.record(System.nanoTime() - start);
+						bytes.addAndGet(n);
 					}
-					for (Thread thread : threads) {
-						thread.join();
-					}
-					if (error.get() != null) {
-						throw new IllegalStateException(error.get());
-					}
-					return bytes.get();
-				}, null);
+				}
+				catch (Throwable e) {
+					error.compareAndSet(null, e);
+				}
+			}, name + t);
+			threads[t].start();
+		}
+		for (Thread thread : threads) {
+			thread.join();
+		}
+		if (error.get() != null) {
+			throw new IllegalStateException(error.get());
+		}
+		return bytes.get();
 	}
 
 	/** A {@code DataBufferUtils.read}-shaped reader under {@code flatMap(..., depth)}, heap buffers. */
@@ -193,41 +210,19 @@ final class SmallFiles {
 
 	/** Open, {@code FileChannel.read}, close on {@code depth} platform threads taking the next file. */
 	static Contender threads(Path dir, int count, int depth) {
-		return new Passes("FileChannel x" + depth + " threads", Kind.JAVA_PEER, FILE_SIZE, false, true, latency -> {
-			AtomicInteger next = new AtomicInteger();
-			AtomicLong bytes = new AtomicLong();
-			AtomicReference<Throwable> error = new AtomicReference<>();
-			Thread[] threads = new Thread[depth];
-			for (int t = 0; t < depth; t++) {
-				threads[t] = new Thread(() -> {
+		return new Passes("FileChannel x" + depth + " threads", Kind.JAVA_PEER, FILE_SIZE, false, true,
+				latency -> onThreads("bench-small-", count, depth, latency, () -> {
 					ByteBuffer buffer = ByteBuffer.allocateDirect(FILE_SIZE);
-					try {
-						for (int i; (i = next.getAndIncrement()) < count;) {
-							long start = System.nanoTime();
-							try (FileChannel channel = FileChannel.open(file(dir, i), READ)) {
-								buffer.clear();
-								while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-									// until full or end of file
-								}
+					return i -> {
+						try (FileChannel channel = FileChannel.open(file(dir, i), READ)) {
+							buffer.clear();
+							while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+								// until full or end of file
 							}
-							latency.record(System.nanoTime() - start);
-							bytes.addAndGet(buffer.position());
 						}
-					}
-					catch (Throwable e) {
-						error.compareAndSet(null, e);
-					}
-				}, "bench-small-" + t);
-				threads[t].start();
-			}
-			for (Thread thread : threads) {
-				thread.join();
-			}
-			if (error.get() != null) {
-				throw new IllegalStateException(error.get());
-			}
-			return bytes.get();
-		}, null);
+						return buffer.position();
+					};
+				}), null);
 	}
 
 	/** {@code AsynchronousFileChannel} per file (the JDK's default pool), {@code depth} files in flight. */
