@@ -20,6 +20,14 @@ public final class AioFiles {
 	/**
 	 * Reads a whole file in chunks, with the global resources.
 	 * <p>
+	 * The file is opened at subscription (a missing file is an error signal without demand, as with
+	 * {@code usingWhen}). On io_uring where the kernel can (direct descriptors and
+	 * {@code IORING_OP_FIXED_FD_INSTALL}, 6.8 and later), the open reads the first chunks with it, as many as
+	 * fit 60 KiB and the readahead (one for chunks up to 1 MiB), in the same submission: a small file is
+	 * then read whole and closed before any demand, and the chunks wait for it; a larger one goes on through
+	 * the same open file. Every chunk is {@code chunkSize} bytes but the last. Pipes and character devices
+	 * are read one chunk at a time, their bytes in order.
+	 * <p>
 	 * <b>Release support.</b> Each emitted ByteBuffer is a new heap buffer owned by the subscriber.
 	 *
 	 * @param path the file
@@ -48,10 +56,12 @@ public final class AioFiles {
 	 * Reads a whole file into one array, as {@code Files.readAllBytes} does, with the global resources.
 	 * <p>
 	 * On io_uring, where the kernel runs a linked chain on a direct descriptor (5.18 and later; the ring's
-	 * probe tries it), a file of up to 60 KiB is one submission (open, read, close) and one copy into the
-	 * array; larger files, and older kernels, take
-	 * an open, reads sized by the file's size and a close, all through the ring. On kernel AIO and NIO one
-	 * task of the blocking pool reads it. Whatever the engine, it holds ring capacity while it runs, so a
+	 * probe tries it), a file of up to 60 KiB is one submission (open, read, and a read of a few bytes more
+	 * that finds the end) and a close; a larger file is read on through the same descriptor. Older kernels
+	 * take an open, reads sized by the file's size and a close, all through the ring. On kernel AIO and NIO
+	 * one task of the blocking pool reads it. As with {@code Files.readAllBytes}, only a read of nothing
+	 * ends a file that is not regular (a pipe, a {@code /proc} file): a short read ends a regular file only
+	 * at the size it had. Whatever the engine, it holds ring capacity while it runs, so a
 	 * {@code flatMap(AioFiles::readAllBytes, n)} over many files keeps at most {@code n} in flight.
 	 * <p>
 	 * Errors are those of {@code Files.readAllBytes}: {@code NoSuchFileException},

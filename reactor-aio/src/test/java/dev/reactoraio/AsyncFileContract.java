@@ -227,6 +227,36 @@ public abstract class AsyncFileContract {
 		}
 	}
 
+	/**
+	 * Whole-file streams around every edge the open's own read has (on io_uring it reads the first chunks
+	 * and a few bytes more in one submission): each chunk the chunk size but the last, every byte in order,
+	 * and the file closed when the stream ends, is cancelled at once, or after one chunk.
+	 */
+	@Test
+	void aioFilesReadChunksEveryByteAtEveryEdgeOfTheHead() throws IOException {
+		int head = 60 << 10;
+		int[] chunkSizes = {1000, 4096, 16384, 65536, 1 << 20};
+		for (int chunkSize : chunkSizes) {
+			int firstRead = chunkSize * Math.max(1, Math.min(resources.readahead(), head / chunkSize));
+			int[] sizes = {0, 1, chunkSize - 1, chunkSize, chunkSize + 1, firstRead - 1, firstRead, firstRead + 1,
+					firstRead + 64, firstRead + 65, 3 * firstRead + 17};
+			for (int size : sizes) {
+				byte[] content = TestFiles.randomBytes(random, size);
+				Path file = Files.write(dir.resolve("head-" + chunkSize + "-" + size + ".bin"), content);
+				List<ByteBuffer> chunks = AioFiles.read(file, chunkSize, resources).collectList().block(TIMEOUT);
+				for (int i = 0; i < chunks.size() - 1; i++) {
+					assertEquals(chunkSize, chunks.get(i).remaining(), "chunk " + i + " of a file of " + size);
+				}
+				assertArrayEquals(content, concat(chunks), "a file of " + size + " bytes in chunks of " + chunkSize);
+				AioFiles.read(file, chunkSize, resources).subscribe().dispose();
+				if (size > 0) {
+					StepVerifier.create(AioFiles.read(file, chunkSize, resources).take(1)).expectNextCount(1)
+							.verifyComplete();
+				}
+			}
+		}
+	}
+
 	@Test
 	void aioFilesReadStreamsAndClosesTheFile() throws IOException {
 		byte[] content = TestFiles.randomBytes(random, (2 << 20) + 7);
@@ -575,6 +605,83 @@ public abstract class AsyncFileContract {
 					assertEquals("Required array size too large", e.getMessage());
 				})
 				.verify(TIMEOUT);
+	}
+
+	/**
+	 * A short read ends nothing but a regular file at its size: a /proc file hands out about a page per
+	 * read, a pipe what its writer wrote so far. Whole-file reads of both give what the JDK gives, bytes in
+	 * order (a /proc file of another, sleeping process is stable; the pipe's writer pauses between pieces).
+	 */
+	@Test
+	void pipesAndProcFilesReadWholeAsTheJdkReadsThem() throws Exception {
+		Process sleeper = new ProcessBuilder("sleep", "60").start();
+		try {
+			Path smaps = Path.of("/proc/" + sleeper.pid() + "/smaps");
+			byte[] expected = Files.readAllBytes(smaps);
+			for (int i = 0; i < 100; i++) { // until the child has exec'd and loaded what it maps
+				Thread.sleep(50);
+				byte[] again = Files.readAllBytes(smaps);
+				if (Arrays.equals(expected, again)) {
+					break;
+				}
+				expected = again;
+			}
+			assumeTrue(expected.length > 8192, "smaps of a sleeping process is " + expected.length + " bytes here");
+			assertArrayEquals(expected, AioFiles.readAllBytes(smaps, resources).block(TIMEOUT), "readAllBytes of " + smaps);
+			assertArrayEquals(expected, concat(AioFiles.read(smaps, 4096, resources)), "read of " + smaps);
+		}
+		finally {
+			sleeper.destroy();
+		}
+		// a path too long for a chain's buffer takes the other way (open, statx, reads, close)
+		Path deep = dir;
+		while (deep.toAbsolutePath().toString().length() < LONG_PATH) {
+			deep = deep.resolve("d".repeat(200));
+		}
+		Files.createDirectories(deep);
+		for (Path fifo : List.of(dir.resolve("fifo"), deep.resolve("fifo"))) {
+			assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
+			pipeReadsWhole(fifo);
+		}
+		Path longFile = TestFiles.randomFile(deep, "whole.bin", random, 300_000);
+		assertArrayEquals(Files.readAllBytes(longFile), AioFiles.readAllBytes(longFile, resources).block(TIMEOUT),
+				"readAllBytes at a path of " + longFile.toAbsolutePath().toString().length() + " bytes");
+	}
+
+	/** Paths of this many bytes or more do not fit a chain's buffer before its data. */
+	private static final int LONG_PATH = 4096 - 64;
+
+	private void pipeReadsWhole(Path fifo) throws InterruptedException {
+		byte[] data = TestFiles.randomBytes(random, 300_000);
+		for (int round = 0; round < 2; round++) {
+			Thread writer = new Thread(() -> {
+				try (java.io.OutputStream out = Files.newOutputStream(fifo)) {
+					for (int at = 0; at < data.length; at += 70_001) {
+						out.write(data, at, Math.min(70_001, data.length - at));
+						out.flush();
+						Thread.sleep(20);
+					}
+				}
+				catch (IOException | InterruptedException e) {
+					throw new IllegalStateException(e);
+				}
+			});
+			writer.start();
+			byte[] read = round == 0 ? AioFiles.readAllBytes(fifo, resources).block(TIMEOUT)
+					: concat(AioFiles.read(fifo, 16384, resources));
+			writer.join(TIMEOUT.toMillis());
+			assertArrayEquals(data, read, (round == 0 ? "readAllBytes of " : "read of ") + fifo);
+		}
+	}
+
+	private static byte[] concat(Flux<ByteBuffer> chunks) {
+		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+		for (ByteBuffer chunk : chunks.collectList().block(TIMEOUT)) {
+			byte[] bytes = new byte[chunk.remaining()];
+			chunk.get(bytes);
+			out.write(bytes, 0, bytes.length);
+		}
+		return out.toByteArray();
 	}
 
 	@Test

@@ -150,7 +150,7 @@ public abstract class LifecycleStressContract {
 		}
 	}
 
-	enum Kind { OPEN, READ, WRITE, CHUNKS_HEAP, CHUNKS_POOLED, WRITE_STREAM, TRUNCATE, FORCE, SIZE, VECTOR_READ, RANGES, WHOLE_FILE }
+	enum Kind { OPEN, READ, WRITE, CHUNKS_HEAP, CHUNKS_POOLED, WRITE_STREAM, TRUNCATE, FORCE, SIZE, VECTOR_READ, RANGES, WHOLE_FILE, WHOLE_STREAM }
 
 	enum Cancel { NONE, DISPOSE_NOW, DISPOSE_LATER, TIMEOUT_NANOS, TIMEOUT_MICROS, IN_ONNEXT, TAKE }
 
@@ -442,7 +442,7 @@ public abstract class LifecycleStressContract {
 			if (closer != null) {
 				return Cancel.NONE;
 			}
-			boolean stream = kind == Kind.CHUNKS_HEAP || kind == Kind.CHUNKS_POOLED;
+			boolean stream = kind == Kind.CHUNKS_HEAP || kind == Kind.CHUNKS_POOLED || kind == Kind.WHOLE_STREAM;
 			int n = random.nextInt(stream ? 9 : 7);
 			switch (n) {
 				case 0:
@@ -498,6 +498,9 @@ public abstract class LifecycleStressContract {
 					break;
 				case WHOLE_FILE:
 					planWholeFile(f, cancel);
+					break;
+				case WHOLE_STREAM:
+					planWholeStream(f, cancel);
 					break;
 				default:
 					planSize(f, cancel, closer == CloseMode.IN_SIZE_SUCCESS);
@@ -780,6 +783,32 @@ public abstract class LifecycleStressContract {
 			Mono<byte[]> mono = AioFiles.readAllBytes(f.path, resources).doOnNext(bytes -> op.data.add(new Data(0, bytes)))
 					.doOnError(e -> libraryError(op.label, e));
 			launchMono(op, mono, null);
+		}
+
+		/**
+		 * AioFiles.read of the round's file (its own open, on io_uring with the head read in the same
+		 * submission): every chunk must be bytes the file held at its place.
+		 */
+		void planWholeStream(TestFile f, Cancel cancel) {
+			int[] sizes = {512, PAGE, 16384, 65536, 1000 + random.nextInt(70_000)};
+			int chunk = sizes[random.nextInt(sizes.length)];
+			Op op = op(f, Kind.WHOLE_STREAM, cancel, "AioFiles.read in chunks of " + chunk);
+			op.start = 0;
+			op.count = Long.MAX_VALUE;
+			op.chunk = chunk;
+			long[] cursor = {0};
+			boolean limited = cancel == Cancel.TAKE || cancel == Cancel.IN_ONNEXT;
+			Flux<ByteBuffer> flux = AioFiles.read(f.path, chunk, resources).doOnNext(b -> chunkDone(op, b, cursor, false))
+					.doOnComplete(() -> op.completedNormally = !limited)
+					.doOnError(e -> {
+						if (op.signalled.compareAndSet(false, true)) {
+							libraryError(op.label, e);
+						}
+					});
+			if (limited) {
+				flux = flux.take(1 + random.nextInt(8));
+			}
+			launchMono(op, flux.then(), null);
 		}
 
 		void planChunks(TestFile f, Kind kind, Cancel cancel, CloseMode closer) {

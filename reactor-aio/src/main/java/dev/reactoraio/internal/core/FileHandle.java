@@ -145,6 +145,22 @@ public abstract class FileHandle {
 		}
 	}
 
+	/**
+	 * Loop thread: the file is a pipe, socket or character device, whose reads take bytes in the order
+	 * they arrive whatever position they name; a stream reads it one read at a time.
+	 */
+	private boolean sequential;
+
+	/** Loop thread: see {@link #sequential}. */
+	public final void noteSequential() {
+		sequential = true;
+	}
+
+	/** Loop thread: whether reads must go one at a time to keep the bytes in order. */
+	public final boolean sequential() {
+		return sequential;
+	}
+
 	/** Loop thread: the size seen by statx at open. */
 	public final void noteSize(long size) {
 		sizeHint = append ? -1 : size;

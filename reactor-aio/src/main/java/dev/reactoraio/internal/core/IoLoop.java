@@ -76,6 +76,8 @@ public abstract class IoLoop implements Executor {
 	private long failed;
 	private long latencyNanos;
 	private final Set<FileHandle> files = new LinkedHashSet<>();
+	/** Direct descriptors open (loop thread), see {@link #directOpened}. */
+	private int directOpen;
 	private boolean shuttingDown;
 	/** Pool tasks that hold no slot (opening, sysfs) and will still hand a continuation back. */
 	private int outsideWork;
@@ -217,7 +219,24 @@ public abstract class IoLoop implements Executor {
 	public abstract String describe();
 
 	/**
-	 * Whether this loop reads a whole small file in one linked submission ({@link IoRequest#OPEN_READ_CLOSE}):
+	 * Whether {@link #openWithHead} reads the head of a file in the open's own submission (io_uring with
+	 * direct descriptors and IORING_OP_FIXED_FD_INSTALL, 6.8); otherwise it only opens.
+	 */
+	public boolean headChains() {
+		return false;
+	}
+
+	/**
+	 * Loop thread: opens {@code spec} for reading and, where {@link #headChains()}, reads its first
+	 * {@code length} bytes in the same submission: a small file is then read whole, and closed, before
+	 * {@code callback} hears of it. Here, only the open.
+	 */
+	public void openWithHead(OpenSpec spec, int length, HeadCallback callback) {
+		open(spec, callback);
+	}
+
+	/**
+	 * Whether this loop reads a whole small file in one linked submission ({@link IoRequest#OPEN_READ}):
 	 * io_uring where the kernel opens into direct descriptors.
 	 */
 	public boolean wholeFileChains() {
@@ -356,8 +375,8 @@ public abstract class IoLoop implements Executor {
 			if (--request.pending > 0) {
 				return;
 			}
-			retired(request);
 		}
+		retired(request);
 		inFlight -= request.completions;
 		LOAD.lazySet(this, inFlight + waiting.size());
 		slots[slot] = null;
@@ -370,7 +389,7 @@ public abstract class IoLoop implements Executor {
 		}
 	}
 
-	/** Engine, loop thread: every completion of a chain arrived; release what the engine held for it. */
+	/** Engine, loop thread: every completion of a request arrived; release what the engine held for it. */
 	protected void retired(IoRequest request) {
 		// nothing by default
 	}
@@ -471,13 +490,22 @@ public abstract class IoLoop implements Executor {
 	/** Loop thread: a file was opened on this loop. */
 	public final void register(FileHandle file) {
 		files.add(file);
-		stats.openFiles = files.size();
+		stats.openFiles = files.size() + directOpen;
+	}
+
+	/**
+	 * Loop thread: direct descriptors an engine holds open (a whole-file read's, between its open and its
+	 * close): files open like any other for the statistics.
+	 */
+	protected final void directOpened(int delta) {
+		directOpen += delta;
+		stats.openFiles = files.size() + directOpen;
 	}
 
 	/** Loop thread: a file's descriptors were closed (counted at once: close's subscribers may look). */
 	public final void unregister(FileHandle file) {
 		files.remove(file);
-		stats.openFiles = files.size();
+		stats.openFiles = files.size() + directOpen;
 	}
 
 	/** Closes the engine after closing every file still open; completes when the thread has ended. */
@@ -607,7 +635,7 @@ public abstract class IoLoop implements Executor {
 		s.inFlight = inFlight;
 		s.peakInFlight = peakInFlight;
 		s.waiting = waiting.size();
-		s.openFiles = files.size();
+		s.openFiles = files.size() + directOpen;
 		buffers.publish();
 	}
 

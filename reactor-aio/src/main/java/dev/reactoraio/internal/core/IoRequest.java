@@ -32,11 +32,16 @@ public final class IoRequest {
 	/** unlinkat(AT_FDCWD, memory, 0). */
 	public static final byte UNLINK = 9;
 	/**
-	 * A whole small file in one linked chain (io_uring with direct descriptors): openat(AT_FDCWD, path at
-	 * {@link #memory}'s start, flags in {@link #offset}) into a direct descriptor, read {@link #length}
-	 * bytes at {@link #DATA_OFFSET} of {@link #memory}, close. Three completions, results in {@link #results}.
+	 * The head of a file in one linked chain (io_uring with direct descriptors): openat(AT_FDCWD, path at
+	 * {@link #memory}'s start, flags in {@link #offset}) into the direct descriptor {@link #directSlot}, a
+	 * read of {@link #length} bytes into {@link #DATA_OFFSET} of {@link #memory}, and a read of
+	 * {@link #PROBE_BYTES} more into {@link #PROBE_OFFSET}, both at the descriptor's own file position, so
+	 * that the second starts where the first stopped: a second read of nothing proves the end of the file,
+	 * whatever the file is (a short read alone proves nothing for /proc files and pipes). Three completions,
+	 * results in {@link #results}. The descriptor stays open: whoever takes the completion reads on or
+	 * closes it with requests naming {@link #directSlot}.
 	 */
-	public static final byte OPEN_READ_CLOSE = 10;
+	public static final byte OPEN_READ = 10;
 	/** Blocking work on the pool ({@link #blocking}), holding a slot like any request. */
 	public static final byte BLOCKING = 11;
 	/**
@@ -46,11 +51,24 @@ public final class IoRequest {
 	public static final byte READV = 12;
 	public static final byte WRITEV = 13;
 
-	/** The steps (and completions) of an {@link #OPEN_READ_CLOSE}. */
-	public static final int OPEN_READ_CLOSE_STEPS = 3;
+	/**
+	 * The direct descriptor {@link #directSlot} as a descriptor of the process (IORING_OP_FIXED_FD_INSTALL,
+	 * close-on-exec): the result is the new descriptor. The slot stays open.
+	 */
+	public static final byte INSTALL = 14;
 
-	/** Where an {@link #OPEN_READ_CLOSE} reads to in its buffer: the path comes first. */
+	/** The steps (and completions) of an {@link #OPEN_READ}. */
+	public static final int OPEN_READ_STEPS = 3;
+
+	/** Where an {@link #OPEN_READ} reads to in its buffer: the path comes first. */
 	public static final int DATA_OFFSET = 4096;
+
+	/** How many bytes the second read of an {@link #OPEN_READ} asks for, and where they go. */
+	public static final int PROBE_BYTES = 64;
+	public static final int PROBE_OFFSET = DATA_OFFSET - PROBE_BYTES;
+
+	/** An {@link #OPEN_READ} the engine had no free direct descriptor for: nothing was issued. */
+	public static final int NO_DIRECT_SLOT = 2;
 
 	public static final int FSYNC_DATASYNC = 1;
 
@@ -113,7 +131,11 @@ public final class IoRequest {
 	boolean offloaded;
 	/** Completions of a chain still to arrive. */
 	int pending;
-	/** Engine state of a chain: the direct descriptor slot it uses, or -1. */
+	/**
+	 * The direct descriptor (io_uring's registered file table) the request works on, or -1: the slot an
+	 * {@link #OPEN_READ} opened (set by the engine), and the one a READ or CLOSE without a {@link #file}
+	 * reads or closes. A CLOSE of a direct descriptor gives its slot back to the engine.
+	 */
 	public int directSlot = -1;
 
 	public IoRequest(byte op, @Nullable FileHandle file, IoCompletion completion) {
@@ -183,10 +205,11 @@ public final class IoRequest {
 			case FTRUNCATE: return "ftruncate";
 			case FALLOCATE: return "fallocate";
 			case UNLINK: return "unlink";
-			case OPEN_READ_CLOSE: return "open-read-close";
+			case OPEN_READ: return "open-read";
 			case BLOCKING: return "blocking";
 			case READV: return "readv";
 			case WRITEV: return "writev";
+			case INSTALL: return "install";
 			default: return "op" + op;
 		}
 	}

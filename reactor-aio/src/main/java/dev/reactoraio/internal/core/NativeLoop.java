@@ -84,7 +84,7 @@ public abstract class NativeLoop extends IoLoop {
 		return false;
 	}
 
-	/** Bytes a whole-file chain reads at once; a larger file is read again with separate requests. */
+	/** Bytes of memory a whole-file chain reads into: the path, then the data. */
 	static final int CHAIN_BUFFER = 64 << 10;
 
 	/** The most one read of a larger whole file asks for. */
@@ -92,9 +92,11 @@ public abstract class NativeLoop extends IoLoop {
 
 	/**
 	 * A whole file: on io_uring with direct descriptors, one linked submission (open, read up to
-	 * {@link #CHAIN_BUFFER} less the path's room, close); a file that fills it is read again with an open,
-	 * reads sized by statx and a close, as is every file where the kernel has no direct descriptors.
-	 * Kernel AIO reads buffered files on the blocking pool anyway: there, one task does it all.
+	 * {@link #CHAIN_BUFFER} less the path's room, read a few bytes more) and, when that second read found
+	 * nothing, a close: two round trips for a small file. A file with more goes on being read through the
+	 * same descriptor, so a pipe loses nothing and a /proc file is one snapshot. Where the kernel has no
+	 * direct descriptors: an open, reads sized by statx, a close. Kernel AIO reads buffered files on the
+	 * blocking pool anyway: there, one task does it all.
 	 */
 	@Override
 	public void readWholeFile(OpenSpec spec, WholeFileCallback callback) {
@@ -103,7 +105,7 @@ public abstract class NativeLoop extends IoLoop {
 			return;
 		}
 		byte[] path = spec.absolutePath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-		if (wholeFileChains() && path.length < IoRequest.DATA_OFFSET) {
+		if (wholeFileChains() && path.length < IoRequest.PROBE_OFFSET) {
 			readInOneChain(spec, path, callback);
 		}
 		else {
@@ -115,37 +117,211 @@ public abstract class NativeLoop extends IoLoop {
 		BufferPool.Pooled buffer = buffers.acquire(CHAIN_BUFFER, BufferPool.PAGE);
 		buffer.buffer.put(0, path).put(path.length, (byte) 0);
 		int wanted = CHAIN_BUFFER - IoRequest.DATA_OFFSET;
-		IoRequest chain = new IoRequest(IoRequest.OPEN_READ_CLOSE, null, (r, result) -> {
-			long[] results = java.util.Objects.requireNonNull(r.results);
-			Throwable failure = r.failure;
-			if (failure != null) {
-				callback.done(null, failure);
-			}
-			else if (results[0] < 0) {
-				callback.done(null, explainOpenFailure(spec, (int) -results[0], spec.flags));
-			}
-			else if (results[1] < 0) {
-				callback.done(null, new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, wanted));
-			}
-			else if (results[1] < wanted) {
-				byte[] bytes = new byte[(int) results[1]];
-				java.util.Objects.requireNonNull(r.memory).get(IoRequest.DATA_OFFSET, bytes);
-				callback.done(bytes, null);
-			}
-			else {
-				new WholeFileReader(spec, callback).open(); // larger than one chain reads: read it again, sized
-			}
-		}, IoRequest.OPEN_READ_CLOSE_STEPS).use(buffer);
+		IoRequest chain = new IoRequest(IoRequest.OPEN_READ, null, (r, result) -> chainDone(spec, r, wanted, callback),
+				IoRequest.OPEN_READ_STEPS).use(buffer);
 		chain.offset = spec.flags;
 		chain.length = wanted;
-		chain.onCompletionFailure = t -> callback.done(null, t);
+		chain.onCompletionFailure = t -> {
+			long[] results = Objects.requireNonNull(chain.results);
+			if (results[0] >= 0 && chain.directSlot >= 0) {
+				new DirectReader(spec, chain.directSlot, callback).finish(null, t);
+			}
+			else {
+				callback.done(null, t);
+			}
+		};
 		submit(chain);
+	}
+
+	/** The chain's three results: the whole file, or an error, or more to read through the same descriptor. */
+	private void chainDone(OpenSpec spec, IoRequest chain, int wanted, WholeFileCallback callback) {
+		if (chain.flags == IoRequest.NO_DIRECT_SLOT) {
+			new WholeFileReader(spec, callback).open();
+			return;
+		}
+		long[] results = Objects.requireNonNull(chain.results);
+		if (results[0] < 0 || chain.directSlot < 0) {
+			Throwable failure = chain.failure;
+			callback.done(null, failure != null ? failure : explainOpenFailure(spec, (int) -results[0], spec.flags));
+			return;
+		}
+		DirectReader reader = new DirectReader(spec, chain.directSlot, callback);
+		if (results[1] < 0) {
+			reader.finish(null, new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, wanted));
+			return;
+		}
+		int first = (int) results[1];
+		if (results[2] < 0) {
+			reader.finish(null, new dev.reactoraio.AioIOException((int) -results[2], "read", spec.path, first,
+					IoRequest.PROBE_BYTES));
+			return;
+		}
+		int more = (int) results[2];
+		ByteBuffer memory = Objects.requireNonNull(chain.memory);
+		byte[] bytes = new byte[first + more];
+		memory.get(IoRequest.DATA_OFFSET, bytes, 0, first);
+		memory.get(IoRequest.PROBE_OFFSET, bytes, first, more);
+		if (more == 0) {
+			reader.finish(bytes, null); // a read of nothing where the first ended: the end, for any kind of file
+		}
+		else {
+			reader.readOn(bytes);
+		}
+	}
+
+	/**
+	 * The open of a streaming read with its first {@code length} bytes in the same submission (an
+	 * {@link IoRequest#OPEN_READ}): when the chain saw the end, the descriptor is closed and the stream has
+	 * the whole file; otherwise the direct descriptor becomes an ordinary one (FIXED_FD_INSTALL: the same
+	 * open file, its position and all) that the stream reads on, so no byte is read twice from two opens of
+	 * a path that may have changed in between, and a pipe loses nothing.
+	 */
+	@Override
+	public void openWithHead(OpenSpec spec, int length, HeadCallback callback) {
+		byte[] path = spec.absolutePath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		if (!headChains() || spec.direct || spec.deleteOnClose || spec.write || isShuttingDown()
+				|| path.length >= IoRequest.PROBE_OFFSET) {
+			open(spec, callback);
+			return;
+		}
+		BufferPool.Pooled buffer = buffers.acquire(IoRequest.DATA_OFFSET + length, BufferPool.PAGE);
+		buffer.buffer.put(0, path).put(path.length, (byte) 0);
+		IoRequest chain = new IoRequest(IoRequest.OPEN_READ, null, (r, result) -> headDone(spec, r, length, callback),
+				IoRequest.OPEN_READ_STEPS).use(buffer);
+		chain.offset = spec.flags;
+		chain.length = length;
+		chain.onCompletionFailure = t -> {
+			long[] results = Objects.requireNonNull(chain.results);
+			if (results[0] >= 0 && chain.directSlot >= 0) {
+				closeDirect(chain.directSlot, () -> callback.opened(null, t));
+			}
+			else {
+				callback.opened(null, t);
+			}
+		};
+		submit(chain);
+	}
+
+	private void headDone(OpenSpec spec, IoRequest chain, int length, HeadCallback callback) {
+		if (chain.flags == IoRequest.NO_DIRECT_SLOT) {
+			open(spec, callback);
+			return;
+		}
+		long[] results = Objects.requireNonNull(chain.results);
+		int slot = chain.directSlot;
+		if (results[0] < 0 || slot < 0) {
+			Throwable failure = chain.failure;
+			callback.opened(null, failure != null ? failure : explainOpenFailure(spec, (int) -results[0], spec.flags));
+			return;
+		}
+		Throwable error = results[1] < 0 ? new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, length)
+				: results[2] < 0 ? new dev.reactoraio.AioIOException((int) -results[2], "read", spec.path, results[1],
+						IoRequest.PROBE_BYTES)
+				: null;
+		if (error != null) {
+			closeDirect(slot, () -> callback.opened(null, error));
+			return;
+		}
+		ByteBuffer memory = Objects.requireNonNull(chain.memory);
+		boolean end = results[2] == 0;
+		callback.head(memory.duplicate().limit(IoRequest.DATA_OFFSET + (int) results[1]).position(IoRequest.DATA_OFFSET),
+				memory.duplicate().limit(IoRequest.PROBE_OFFSET + (int) results[2]).position(IoRequest.PROBE_OFFSET), end);
+		if (end) {
+			closeDirect(slot, () -> callback.opened(null, null));
+			return;
+		}
+		IoRequest install = new IoRequest(IoRequest.INSTALL, null, (r, fd) -> {
+			closeDirect(slot, () -> {
+				if (fd < 0) {
+					callback.opened(null, IoErrors.forPath((int) -fd, spec.path));
+				}
+				else {
+					inspect(spec, new NativeFile(spec.path, this, spec, (int) fd, (int) fd), callback);
+				}
+			});
+		});
+		install.directSlot = slot;
+		install.onCompletionFailure = t -> closeDirect(slot, () -> callback.opened(null, t));
+		submit(install);
+	}
+
+	/** Closes a direct descriptor (which frees its slot), then runs {@code then}. */
+	private void closeDirect(int slot, Runnable then) {
+		IoRequest close = new IoRequest(IoRequest.CLOSE, null, (r, ignored) -> then.run());
+		close.directSlot = slot;
+		close.onCompletionFailure = t -> then.run();
+		submit(close);
+	}
+
+	/**
+	 * The rest of a file a chain opened into a direct descriptor: reads at the descriptor's position until
+	 * one reads nothing (the only end a pipe or a /proc file has), the array doubling as it fills, then the
+	 * close of the descriptor, and only then the callback. Nothing else can see the descriptor.
+	 */
+	private final class DirectReader implements IoCompletion {
+		private final OpenSpec spec;
+		private final int slot;
+		private final WholeFileCallback callback;
+		private byte[] bytes = new byte[0];
+		private int filled;
+
+		DirectReader(OpenSpec spec, int slot, WholeFileCallback callback) {
+			this.spec = spec;
+			this.slot = slot;
+			this.callback = callback;
+		}
+
+		void readOn(byte[] start) {
+			bytes = start;
+			filled = start.length;
+			readMore();
+		}
+
+		private void readMore() {
+			if (filled == bytes.length) {
+				try {
+					bytes = WholeFiles.grow(bytes);
+				}
+				catch (OutOfMemoryError e) {
+					finish(null, e);
+					return;
+				}
+			}
+			int asked = Math.min(WHOLE_FILE_CHUNK, bytes.length - filled);
+			IoRequest read = new IoRequest(IoRequest.READ, null, this).use(buffers.acquire(asked, BufferPool.PAGE));
+			read.length = asked;
+			read.offset = -1; // the descriptor's position
+			read.directSlot = slot;
+			read.onCompletionFailure = t -> finish(null, t);
+			submit(read);
+		}
+
+		@Override
+		public void onComplete(IoRequest read, long result) {
+			if (result < 0) {
+				finish(null, new dev.reactoraio.AioIOException((int) -result, "read", spec.path, filled, read.length));
+			}
+			else if (result == 0) {
+				finish(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled), null);
+			}
+			else {
+				Objects.requireNonNull(read.memory).get(0, bytes, filled, (int) result);
+				filled += (int) result;
+				readMore();
+			}
+		}
+
+		/** Closes the direct descriptor (which frees its slot), then tells the callback. */
+		void finish(byte @Nullable [] result, @Nullable Throwable error) {
+			closeDirect(slot, () -> callback.done(result, error));
+		}
 	}
 
 	/**
 	 * A whole file as separate requests: open, statx for the size, reads into a pooled buffer copied into
-	 * the array until a short read says the file ended, close. The descriptor is closed whatever happens,
-	 * by the last completion; nothing else can see it.
+	 * the array, close. A regular file ends where a read comes back short at the size statx gave; any other
+	 * file (a pipe, a character device, a /proc file, whose size says nothing) only at a read of nothing.
+	 * The descriptor is closed whatever happens, by the last completion; nothing else can see it.
 	 */
 	private final class WholeFileReader implements IoCompletion {
 		private final OpenSpec spec;
@@ -154,6 +330,7 @@ public abstract class NativeLoop extends IoLoop {
 		private byte[] bytes = new byte[0];
 		private int filled;
 		private int asked;
+		private long size = -1;
 
 		WholeFileReader(OpenSpec spec, WholeFileCallback callback) {
 			this.spec = spec;
@@ -175,13 +352,14 @@ public abstract class NativeLoop extends IoLoop {
 					finish(null, WholeFiles.tooLarge());
 				}
 				else {
-					bytes = new byte[(int) statx.size];
+					size = statx.isRegularFile() && statx.size > 0 ? statx.size : -1;
+					bytes = new byte[(int) Math.max(0, size)];
 					readMore();
 				}
 			});
 		}
 
-		/** Reads what the array has room for and one byte more: a short read is the end of the file. */
+		/** Reads what the array has room for and one byte more. */
 		private void readMore() {
 			asked = (int) Math.min(WHOLE_FILE_CHUNK, bytes.length - filled + 1L);
 			IoRequest read = new IoRequest(IoRequest.READ, null, this).use(buffers.acquire(asked, BufferPool.PAGE));
@@ -199,12 +377,18 @@ public abstract class NativeLoop extends IoLoop {
 				return;
 			}
 			int n = (int) result;
-			while (filled + n > bytes.length) {
-				bytes = WholeFiles.grow(bytes); // the file grew since statx
+			try {
+				while (filled + n > bytes.length) {
+					bytes = WholeFiles.grow(bytes); // the file grew since statx, or its size said nothing
+				}
+			}
+			catch (OutOfMemoryError e) {
+				finish(null, e);
+				return;
 			}
 			java.util.Objects.requireNonNull(read.memory).get(0, bytes, filled, n);
 			filled += n;
-			if (n < asked) {
+			if (n == 0 || n < asked && filled == size) {
 				finish(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled), null);
 			}
 			else {
@@ -212,9 +396,11 @@ public abstract class NativeLoop extends IoLoop {
 			}
 		}
 
+		/** Closes the descriptor, then tells the callback: the file is closed before the Mono signals. */
 		private void finish(byte @Nullable [] result, @Nullable Throwable error) {
-			submit(closeRequest(fd, (r, ignored) -> { }));
-			callback.done(result, error);
+			IoRequest close = closeRequest(fd, (r, ignored) -> callback.done(result, error));
+			close.onCompletionFailure = t -> callback.done(null, t);
+			submit(close);
 		}
 	}
 
@@ -268,6 +454,9 @@ public abstract class NativeLoop extends IoLoop {
 			// a directory opens for reading, as with FileChannel: force(true) on it makes a rename durable,
 			// and reads fail with EISDIR
 			file.noteSize(statx.isDirectory() ? 0 : statx.size);
+			if (!statx.isPositional()) {
+				file.noteSequential();
+			}
 			if (!file.direct) {
 				opened(file, callback);
 			}
@@ -460,7 +649,9 @@ public abstract class NativeLoop extends IoLoop {
 		int fd = fdOf(request);
 		switch (request.op) {
 			case IoRequest.READ:
-				return Native.pread(fd, addressOf(request), request.length, request.offset);
+				// -1: the descriptor's own position (a pipe's next bytes), as io_uring reads it
+				return request.offset < 0 ? Native.read(fd, addressOf(request), request.length)
+						: Native.pread(fd, addressOf(request), request.length, request.offset);
 			case IoRequest.WRITE:
 				return Native.pwrite(fd, addressOf(request), request.length, request.offset);
 			case IoRequest.READV:

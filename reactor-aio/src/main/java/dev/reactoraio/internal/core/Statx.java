@@ -44,6 +44,7 @@ public final class Statx {
 	private static final int S_IFMT = 0170000;
 	private static final int S_IFDIR = 0040000;
 	private static final int S_IFREG = 0100000;
+	private static final int S_IFBLK = 0060000;
 
 	public final int mask;
 	public final int mode;
@@ -76,6 +77,16 @@ public final class Statx {
 
 	public boolean isRegularFile() {
 		return (mode & S_IFMT) == S_IFREG;
+	}
+
+	/**
+	 * Whether a read at a position reads there: regular files, block devices, directories. A pipe, a
+	 * socket or a character device (a terminal) hands out its bytes in the order reads arrive, whatever
+	 * position they name.
+	 */
+	public boolean isPositional() {
+		int type = mode & S_IFMT;
+		return type == S_IFREG || type == S_IFBLK || type == S_IFDIR;
 	}
 
 	/** True when the kernel filled the O_DIRECT alignment fields. */

@@ -76,6 +76,10 @@ final class FluxReadChunks<B> extends Flux<B> {
 		/** What a read at the known end of the file asks for before a chunk's buffer is taken. */
 		static final int PROBE_BYTES = 64;
 
+		/** About what the open of a stream of its own file reads with it; the largest chunk that does it. */
+		static final int HEAD_BYTES = 60 << 10;
+		static final int HEAD_MAX = 1 << 20;
+
 		/** The file; for a stream that opens its own ({@link #owned}), null until it is open. */
 		private @Nullable FileHandle file;
 		/** What to open, for a stream that opens and closes its own file ({@code AioFiles.read}); else null. */
@@ -90,6 +94,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 		private long remaining;
 		private boolean started;
 		private boolean opening;
+		/** The open read the whole file with it and closed it: the window holds every chunk. */
+		private boolean wholeInWindow;
 		private boolean demanded;
 		private boolean noMoreChunks;
 		private boolean terminated;
@@ -161,16 +167,22 @@ final class FluxReadChunks<B> extends Flux<B> {
 				return;
 			}
 			OpenSpec spec = owned;
-			if (spec != null && file == null) {
+			if (spec != null && file == null && !wholeInWindow) {
 				// opened at subscription, as usingWhen does: a missing file is an error signal without demand
 				if (!opening) {
 					opening = true;
-					loop.open(spec, this::opened);
+					int head = headLength();
+					if (head > 0) {
+						loop.openWithHead(spec, head, new Head());
+					}
+					else {
+						loop.open(spec, this::opened);
+					}
 				}
 				return;
 			}
-			FileHandle f = file();
-			if (!started) {
+			FileHandle f = file;
+			if (f != null && !started) {
 				started = true;
 				if (f.isClosing()) {
 					stop(new ClosedChannelException(), true);
@@ -226,12 +238,75 @@ final class FluxReadChunks<B> extends Flux<B> {
 			}
 			if (noMoreChunks && window.isEmpty()) {
 				terminated = true;
-				f.detach(this);
+				if (f != null) {
+					f.detach(this);
+				}
 				end(null, true);
 				return;
 			}
-			if (demanded) {
+			if (demanded && f != null) {
 				issueChunks();
+			}
+		}
+
+		/**
+		 * What the open of a stream of its own file reads with it where the loop can (a chain on io_uring):
+		 * as many whole chunks as fit 60 KiB and the readahead, at least one; none for chunks over 1 MiB.
+		 */
+		private int headLength() {
+			if (!loop.headChains() || nextPosition != 0 || remaining != Long.MAX_VALUE || chunkSize > HEAD_MAX) {
+				return 0;
+			}
+			return chunkSize * Math.max(1, Math.min(readahead, HEAD_BYTES / chunkSize));
+		}
+
+		/**
+		 * The head of the stream's own file, read with its open: its bytes become the first chunks of the
+		 * window (a last one partly filled, unless the end was seen, is read on once the file is open); with
+		 * the end seen, the file is already closed and the window holds all of it.
+		 */
+		private final class Head implements dev.reactoraio.internal.core.HeadCallback {
+
+			@Override
+			public void head(ByteBuffer first, ByteBuffer more, boolean end) {
+				if (terminated) {
+					return; // cancelled while the chain ran: nothing is taken, the loop closes the file
+				}
+				int total = first.remaining() + more.remaining();
+				int at = 0;
+				while (at < total) {
+					int n = Math.min(chunkSize, total - at);
+					Chunk chunk = new Chunk(at, chunkSize);
+					chunk.allocate(end ? n : chunkSize);
+					ByteBuffer v = Objects.requireNonNull(chunk.view);
+					int fromFirst = Math.max(0, Math.min(n, first.remaining() - at));
+					if (fromFirst > 0) {
+						v.put(v.position(), first, first.position() + at, fromFirst);
+					}
+					if (fromFirst < n) {
+						int skip = Math.max(0, at - first.remaining());
+						v.put(v.position() + fromFirst, more, more.position() + skip, n - fromFirst);
+					}
+					chunk.filled = n;
+					chunk.complete = end || n == chunkSize;
+					window.add(chunk);
+					at += n;
+				}
+				nextPosition = window.isEmpty() ? 0 : window.peekLast().position + chunkSize;
+				if (end) {
+					noMoreChunks = true;
+				}
+			}
+
+			@Override
+			public void opened(@Nullable FileHandle handle, @Nullable Throwable failure) {
+				if (handle == null && failure == null) {
+					opening = false;
+					wholeInWindow = true; // the end was seen and the file is closed
+					schedule();
+					return;
+				}
+				ReadStream.this.opened(handle, failure);
 			}
 		}
 
@@ -247,6 +322,11 @@ final class FluxReadChunks<B> extends Flux<B> {
 				loop.closeFile(handle, ignored -> { }); // cancelled while it opened
 				return;
 			}
+			for (Chunk chunk : window) {
+				if (!chunk.complete && chunk.current == null) {
+					chunk.issue(); // the rest of the chunk the head ended in
+				}
+			}
 			schedule();
 		}
 
@@ -258,7 +338,9 @@ final class FluxReadChunks<B> extends Flux<B> {
 			}
 			// past the known end of the file, one read at a time: it finds the end (or data written since)
 			long knownEnd = file.sizeHint();
-			while (!noMoreChunks && window.size() < readahead && (nextPosition <= knownEnd || window.isEmpty())) {
+			// a pipe or terminal hands its bytes to reads in the order they come: one at a time keeps them in order
+			int ahead = file.sequential() ? 1 : readahead;
+			while (!noMoreChunks && window.size() < ahead && (nextPosition <= knownEnd || window.isEmpty())) {
 				if (remaining == 0) {
 					noMoreChunks = true;
 					return;
@@ -436,7 +518,9 @@ final class FluxReadChunks<B> extends Flux<B> {
 					target = v.duplicate();
 					target.position(v.position() + filled).limit(v.position() + capacity);
 				}
-				IoRequest request = Transfers.read(file(), target, position + filled, this);
+				FileHandle f = file();
+				// a pipe's reads take its next bytes: they name no position (-1), so that no engine refuses them
+				IoRequest request = Transfers.read(f, target, f.sequential() ? -1 : position + filled, this);
 				request.onCompletionFailure = ReadStream.this::abort;
 				current = request;
 				loop.submit(request);

@@ -67,7 +67,8 @@ public final class NioLoop extends IoLoop {
 		FileChannel channel = file.channelFor(request);
 		switch (request.op) {
 			case IoRequest.READ: {
-				int n = channel.read(memory(request), request.offset);
+				// -1: the channel's own position (a pipe's next bytes), as the native engines read it
+				int n = request.offset < 0 ? channel.read(memory(request)) : channel.read(memory(request), request.offset);
 				return n < 0 ? 0 : n;
 			}
 			case IoRequest.WRITE:
@@ -178,6 +179,9 @@ public final class NioLoop extends IoLoop {
 			}
 			NioFile file = new NioFile(spec, this, channel, buffered);
 			file.noteSize(opening.size);
+			if (opening.sequential) {
+				file.noteSequential();
+			}
 			if (spec.direct) {
 				file.memoryAlignment = opening.alignment;
 				file.offsetAlignment = opening.alignment;
@@ -195,6 +199,8 @@ public final class NioLoop extends IoLoop {
 		@Nullable Throwable error;
 		int alignment = 1;
 		long size = -1;
+		/** A pipe, socket or character device: its reads take the next bytes, whatever position they name. */
+		boolean sequential;
 
 		void open(OpenSpec spec) {
 			try {
@@ -205,6 +211,7 @@ public final class NioLoop extends IoLoop {
 				channel = FileChannel.open(spec.path, spec.nioOptions);
 				buffered = channel;
 				size = channel.size();
+				sequential = isSequential(spec.path);
 				if (spec.direct) {
 					Set<OpenOption> options = new HashSet<>(spec.nioOptions);
 					options.remove(OpenSpec.JDK_DIRECT);
@@ -231,6 +238,17 @@ public final class NioLoop extends IoLoop {
 				channel = null;
 				buffered = null;
 			}
+		}
+	}
+
+	/** Whether the file is a pipe, a socket or a character device (st_mode's type), as far as the JDK can tell. */
+	private static boolean isSequential(java.nio.file.Path path) {
+		try {
+			int type = ((Integer) Files.getAttribute(path, "unix:mode")) & 0170000;
+			return type == 0010000 || type == 0140000 || type == 0020000;
+		}
+		catch (IOException | RuntimeException e) {
+			return false; // no unix view: a FileChannel's positional reads then tell
 		}
 	}
 

@@ -53,8 +53,11 @@ public final class Diagnostics {
 			line(sb, "  ", "io-wq worker limit (IORING_REGISTER_IOWQ_MAX_WORKERS): "
 					+ (uring.canLimitWorkers() ? "yes" : "no"));
 			String chains = UringLoop.wholeFileChainsVerdict();
-			line(sb, "  ", "whole-file chains (openat into a direct descriptor, read, close linked): "
+			line(sb, "  ", "whole-file chains (openat into a direct descriptor linked to its reads): "
 					+ (chains == null ? "decided when the first ring is set up" : chains));
+			line(sb, "  ", "streams read their head with the open (chains and IORING_OP_FIXED_FD_INSTALL): "
+					+ (chains == null ? "decided when the first ring is set up"
+							: chains.equals("yes") && uring.supports(Uring.IORING_OP_FIXED_FD_INSTALL) ? "yes" : "no"));
 			String ringFd = UringLoop.registeredRingVerdict();
 			line(sb, "  ", "ring descriptor registered with its loop thread (IORING_REGISTER_RING_FDS): "
 					+ (ringFd == null ? "decided when the first ring is set up" : ringFd));

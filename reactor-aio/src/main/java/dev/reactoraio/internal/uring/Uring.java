@@ -66,6 +66,7 @@ public final class Uring {
 	public static final byte IORING_OP_READ = 22;
 	public static final byte IORING_OP_WRITE = 23;
 	public static final byte IORING_OP_UNLINKAT = 36;
+	public static final byte IORING_OP_FIXED_FD_INSTALL = 54;
 	public static final byte IORING_OP_FTRUNCATE = 55;
 	public static final byte IORING_OP_READV = 1;
 	public static final byte IORING_OP_WRITEV = 2;

@@ -100,7 +100,9 @@ public final class UringLoop extends NativeLoop {
 		int cq = ring.cqEntries();
 		cancelReserve = Math.max(1, cq / 16);
 		int capacity = cq - 1 - cancelReserve;
-		setUpDirectFiles(capacity / IoRequest.OPEN_READ_CLOSE_STEPS + 1);
+		// a direct descriptor outlives its chain (the file is read on, then closed): room for every unit of
+		// capacity, and a chain that finds none free anyway is not issued (IoRequest.NO_DIRECT_SLOT)
+		setUpDirectFiles(capacity + 1);
 		return capacity;
 	}
 
@@ -238,7 +240,12 @@ public final class UringLoop extends NativeLoop {
 
 	@Override
 	public boolean wholeFileChains() {
-		return chainsUnavailable == null && capacity() >= IoRequest.OPEN_READ_CLOSE_STEPS;
+		return chainsUnavailable == null && capacity() >= IoRequest.OPEN_READ_STEPS;
+	}
+
+	@Override
+	public boolean headChains() {
+		return wholeFileChains() && probe.supports(Uring.IORING_OP_FIXED_FD_INSTALL);
 	}
 
 	@Override
@@ -249,6 +256,7 @@ public final class UringLoop extends NativeLoop {
 						+ Uring.setupFlagNames(r.flags) + " capacity=" + capacity() + " whole-file chains="
 						+ (chainsUnavailable == null ? "yes (" + freeDirect.length + " direct descriptors)"
 								: "no (" + chainsUnavailable + ")")
+						+ " head reads=" + (headChains() ? "yes" : "no")
 						+ " registered ring fd=" + (ringRegistration == null ? "yes" : "no (" + ringRegistration + ")");
 	}
 
@@ -259,7 +267,19 @@ public final class UringLoop extends NativeLoop {
 
 	@Override
 	protected void issue(IoRequest request) {
-		if (request.op == IoRequest.OPEN_READ_CLOSE) {
+		if (request.op == IoRequest.OPEN_READ) {
+			if (freeDirectTop == 0 && request.directSlot < 0) {
+				// every direct descriptor is held by a file still being read or closed: the issuer opens it
+				// the ordinary way instead
+				request.flags = IoRequest.NO_DIRECT_SLOT;
+				for (int step = 0; step < IoRequest.OPEN_READ_STEPS; step++) {
+					complete(token(request, step), -Errno.EBUSY);
+				}
+				return;
+			}
+			if (request.directSlot < 0) {
+				request.directSlot = freeDirect[--freeDirectTop];
+			}
 			if (!overflow.isEmpty() || !enqueueChain(request)) {
 				overflow.add(request);
 			}
@@ -288,6 +308,7 @@ public final class UringLoop extends NativeLoop {
 			case IoRequest.UNLINK: return Uring.IORING_OP_UNLINKAT;
 			case IoRequest.READV: return Uring.IORING_OP_READV;
 			case IoRequest.WRITEV: return Uring.IORING_OP_WRITEV;
+			case IoRequest.INSTALL: return Uring.IORING_OP_FIXED_FD_INSTALL;
 			default: throw new IllegalArgumentException("unknown op " + op);
 		}
 	}
@@ -301,6 +322,12 @@ public final class UringLoop extends NativeLoop {
 		int fd = fdOf(request);
 		switch (request.op) {
 			case IoRequest.READ:
+				if (request.file == null && request.directSlot >= 0) {
+					return ring.sq.enqueue(opcode, Uring.IOSQE_FIXED_FILE, request.directSlot, request.offset,
+							addressOf(request), request.length, 0, token, 0);
+				}
+				return ring.sq.enqueue(opcode, request.async ? Uring.IOSQE_ASYNC : 0, fd, request.offset,
+						addressOf(request), request.length, 0, token, 0);
 			case IoRequest.WRITE:
 			case IoRequest.READV:
 			case IoRequest.WRITEV:
@@ -313,6 +340,9 @@ public final class UringLoop extends NativeLoop {
 				return ring.sq.enqueue(opcode, Native.AT_FDCWD, 0, addressOf(request), request.length,
 						(int) request.offset, token);
 			case IoRequest.CLOSE:
+				if (request.file == null && request.directSlot >= 0) {
+					return ring.sq.enqueue(opcode, (byte) 0, 0, 0, 0, 0, 0, token, request.directSlot + 1);
+				}
 				return ring.sq.enqueue(opcode, fd, 0, 0, 0, 0, token);
 			case IoRequest.STATX:
 				return ring.sq.enqueue(opcode, fd, addressOf(request), emptyPath(), request.length,
@@ -323,40 +353,62 @@ public final class UringLoop extends NativeLoop {
 				return ring.sq.enqueue(opcode, fd, request.offset, request.offset2, request.flags, 0, token);
 			case IoRequest.UNLINK:
 				return ring.sq.enqueue(opcode, Native.AT_FDCWD, 0, addressOf(request), 0, 0, token);
+			case IoRequest.INSTALL:
+				// install_fd_flags 0: the new descriptor is close-on-exec
+				return ring.sq.enqueue(opcode, Uring.IOSQE_FIXED_FILE, request.directSlot, 0, 0, 0, 0, token, 0);
 			default:
 				throw new IllegalArgumentException("unknown op " + request.op);
 		}
 	}
 
 	/**
-	 * The three SQEs of a whole-file chain, all or none: openat into a free direct descriptor slot, linked
-	 * (only if it opened) to the read of that slot, hard-linked (whatever the read did) to its close.
+	 * The three SQEs of an {@link IoRequest#OPEN_READ}, all or none: openat into its direct descriptor
+	 * slot, linked (only if it opened) to a read of the slot at its file position, hard-linked (whatever
+	 * that read did) to a read of a few bytes more, also at the file position. Offset -1 is the file
+	 * position for io_uring, so the second read starts where the first ended.
 	 */
 	private boolean enqueueChain(IoRequest request) {
-		if (ring.sq.free() < IoRequest.OPEN_READ_CLOSE_STEPS) {
+		if (ring.sq.free() < IoRequest.OPEN_READ_STEPS) {
 			submitQueued();
-			if (ring.sq.free() < IoRequest.OPEN_READ_CLOSE_STEPS) {
+			if (ring.sq.free() < IoRequest.OPEN_READ_STEPS) {
 				return false;
 			}
 		}
-		int slot = request.directSlot >= 0 ? request.directSlot : freeDirect[--freeDirectTop];
-		request.directSlot = slot;
+		int slot = request.directSlot;
 		long base = addressOf(request);
 		SubmissionQueue sq = ring.sq;
 		// a direct descriptor is no descriptor of the process: O_CLOEXEC has no meaning there (EINVAL)
 		sq.enqueue(Uring.IORING_OP_OPENAT, Uring.IOSQE_IO_LINK, Native.AT_FDCWD, 0, base, 0,
 				(int) request.offset & ~Native.O_CLOEXEC, token(request, 0), slot + 1);
-		sq.enqueue(Uring.IORING_OP_READ, (byte) (Uring.IOSQE_FIXED_FILE | Uring.IOSQE_IO_HARDLINK), slot, 0,
+		sq.enqueue(Uring.IORING_OP_READ, (byte) (Uring.IOSQE_FIXED_FILE | Uring.IOSQE_IO_HARDLINK), slot, -1L,
 				base + IoRequest.DATA_OFFSET, request.length, 0, token(request, 1), 0);
-		sq.enqueue(Uring.IORING_OP_CLOSE, (byte) 0, 0, 0, 0, 0, 0, token(request, 2), slot + 1);
+		sq.enqueue(Uring.IORING_OP_READ, Uring.IOSQE_FIXED_FILE, slot, -1L, base + IoRequest.PROBE_OFFSET,
+				IoRequest.PROBE_BYTES, 0, token(request, 2), 0);
 		return true;
 	}
 
+	/**
+	 * A direct descriptor slot is free again when nothing was opened into it (the chain's open failed or
+	 * was cancelled) or when the CLOSE of it completed; a chain that opened hands the slot to its issuer.
+	 */
 	@Override
 	protected void retired(IoRequest request) {
-		if (request.directSlot >= 0) {
+		if (request.directSlot < 0 || request.flags == IoRequest.NO_DIRECT_SLOT) {
+			return;
+		}
+		long[] results = request.results;
+		if (request.op == IoRequest.OPEN_READ && results != null && results[0] >= 0) {
+			directOpened(1);
+		}
+		boolean closed = request.op == IoRequest.CLOSE && request.file == null;
+		if (closed) {
+			directOpened(-1);
+		}
+		if (closed || request.op == IoRequest.OPEN_READ && results != null && results[0] < 0) {
 			freeDirect[freeDirectTop++] = request.directSlot;
-			request.directSlot = -1;
+			if (request.op == IoRequest.OPEN_READ) {
+				request.directSlot = -1;
+			}
 		}
 	}
 
@@ -393,7 +445,7 @@ public final class UringLoop extends NativeLoop {
 		Iterator<IoRequest> pending = overflow.iterator();
 		while (pending.hasNext()) {
 			IoRequest request = pending.next();
-			boolean queued = request.op == IoRequest.OPEN_READ_CLOSE ? enqueueChain(request)
+			boolean queued = request.op == IoRequest.OPEN_READ ? enqueueChain(request)
 					: enqueue(request, opcodeOf(request.op));
 			if (!queued) {
 				break;
