@@ -674,6 +674,41 @@ public abstract class AsyncFileContract {
 		}
 	}
 
+	/**
+	 * A pipe's first chunk comes as soon as its bytes are there, while the writer waits for an answer
+	 * (the open's own read of a few bytes more must not hold it until the writer writes again or closes).
+	 */
+	@Test
+	void aPipesFirstChunkComesWhileItsWriterWaits() throws Exception {
+		Path fifo = dir.resolve("talk-fifo");
+		assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo");
+		byte[] data = TestFiles.randomBytes(random, 4096);
+		java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+		Thread writer = new Thread(() -> {
+			try (java.io.OutputStream out = Files.newOutputStream(fifo)) {
+				out.write(data);
+				out.flush();
+				answered.await(10, java.util.concurrent.TimeUnit.SECONDS);
+			}
+			catch (IOException | InterruptedException e) {
+				throw new IllegalStateException(e);
+			}
+		});
+		writer.start();
+		long start = System.nanoTime();
+		List<ByteBuffer> first;
+		try {
+			first = AioFiles.read(fifo, 4096, resources).take(1).collectList().block(TIMEOUT);
+		}
+		finally {
+			answered.countDown();
+		}
+		long millis = (System.nanoTime() - start) / 1_000_000;
+		writer.join(TIMEOUT.toMillis());
+		assertArrayEquals(data, concat(first));
+		assertTrue(millis < 5000, "the first chunk of a pipe came after " + millis + " ms, when its writer closed");
+	}
+
 	private static byte[] concat(Flux<ByteBuffer> chunks) {
 		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
 		for (ByteBuffer chunk : chunks.collectList().block(TIMEOUT)) {

@@ -48,7 +48,9 @@ class LoadSpreadTest {
 				long total = loops.stream().mapToLong(l -> l.stats.submitted()).sum();
 				for (IoLoop loop : loops) {
 					long share = loop.stats.submitted();
-					assertTrue(share >= total / 5, () -> backend + ": " + loop + " took " + share + " of " + total
+					// the least busy loop gets the next file: a loop thread the host runs less often takes less
+					// (16 % of them seen on a busy machine), but never next to nothing (1 % before the spreading)
+					assertTrue(share >= total / 8, () -> backend + ": " + loop + " took " + share + " of " + total
 							+ " requests");
 				}
 			}

@@ -76,6 +76,9 @@ public abstract class IoLoop implements Executor {
 	private long failed;
 	private long latencyNanos;
 	private final Set<FileHandle> files = new LinkedHashSet<>();
+	/** Reads whose completion ran, to hand out again (loop thread), at most {@link #SPARE_REQUESTS}. */
+	private final ArrayDeque<IoRequest> spareRequests = new ArrayDeque<>();
+	private static final int SPARE_REQUESTS = 1024;
 	/** Direct descriptors open (loop thread), see {@link #directOpened}. */
 	private int directOpen;
 	private boolean shuttingDown;
@@ -229,10 +232,12 @@ public abstract class IoLoop implements Executor {
 	/**
 	 * Loop thread: opens {@code spec} for reading and, where {@link #headChains()}, reads its first
 	 * {@code length} bytes in the same submission: a small file is then read whole, and closed, before
-	 * {@code callback} hears of it. Here, only the open.
+	 * {@code callback} hears of it. Here, only the open. Returns the chain (which the caller may cancel
+	 * until the callback hears of it), or null when it only opens.
 	 */
-	public void openWithHead(OpenSpec spec, int length, HeadCallback callback) {
+	public @Nullable IoRequest openWithHead(OpenSpec spec, int length, HeadCallback callback) {
 		open(spec, callback);
+		return null;
 	}
 
 	/**
@@ -288,14 +293,15 @@ public abstract class IoLoop implements Executor {
 
 	/**
 	 * Loop thread. The request will complete (with {@code -ECANCELED} if it never started). A chain in
-	 * flight runs to its end: its last step releases what the first acquired.
+	 * flight is cancelled step by step where the engine can, and completes with its last step, which
+	 * releases what the first acquired.
 	 */
 	public final void cancel(IoRequest request) {
 		if (request.cancelled) {
 			return;
 		}
 		request.cancelled = true;
-		if (request.slot >= 0 && request.completions == 1) {
+		if (request.slot >= 0) {
 			cancelIssued(request);
 		}
 	}
@@ -417,6 +423,23 @@ public abstract class IoLoop implements Executor {
 		}
 	}
 
+	/**
+	 * Loop thread: a read of {@code file} that the loop takes back once its completion ran, so that a
+	 * read costs no request object: the issuer must not keep it past its completion (nor cancel it after).
+	 * Writes are never recycled: the file's write barriers hold completed writes until earlier ones end.
+	 */
+	public final IoRequest readRequest(FileHandle file, IoCompletion completion) {
+		IoRequest request = spareRequests.poll();
+		if (request == null) {
+			request = new IoRequest(IoRequest.READ, file, completion);
+		}
+		else {
+			request.reuse(IoRequest.READ, file, completion);
+		}
+		request.recyclable = true;
+		return request;
+	}
+
 	/** Runs the completion, then returns the request's pooled memory: the kernel is done with it. */
 	private void deliver(IoRequest request, long result) {
 		try {
@@ -439,6 +462,12 @@ public abstract class IoLoop implements Executor {
 			if (memory != null) {
 				request.pooled = null;
 				buffers.release(memory);
+			}
+			if (request.recyclable && request.op == IoRequest.READ) {
+				request.recyclable = false;
+				if (spareRequests.size() < SPARE_REQUESTS) {
+					spareRequests.add(request);
+				}
 			}
 		}
 	}

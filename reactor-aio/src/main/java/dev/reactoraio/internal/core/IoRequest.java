@@ -37,7 +37,8 @@ public final class IoRequest {
 	 * read of {@link #length} bytes into {@link #DATA_OFFSET} of {@link #memory}, and a read of
 	 * {@link #PROBE_BYTES} more into {@link #PROBE_OFFSET}, both at the descriptor's own file position, so
 	 * that the second starts where the first stopped: a second read of nothing proves the end of the file,
-	 * whatever the file is (a short read alone proves nothing for /proc files and pipes). Three completions,
+	 * whatever the file is (a short read alone proves nothing for /proc files and pipes). The second read
+	 * does not wait (RWF_NOWAIT): -EAGAIN or -EOPNOTSUPP from it proves nothing either way. Three completions,
 	 * results in {@link #results}. The descriptor stays open: whoever takes the completion reads on or
 	 * closes it with requests naming {@link #directSlot}.
 	 */
@@ -72,9 +73,9 @@ public final class IoRequest {
 
 	public static final int FSYNC_DATASYNC = 1;
 
-	public final byte op;
+	public byte op;
 	/** The file, or {@code null} for OPEN and UNLINK. */
-	public final @Nullable FileHandle file;
+	public @Nullable FileHandle file;
 	/**
 	 * The descriptor of a request that has no {@link #file}: the one a CLOSE closes, or a whole-file read's
 	 * own; -1 for those that name a path (OPEN, UNLINK).
@@ -102,7 +103,7 @@ public final class IoRequest {
 	public int copySkip;
 	/** A hint for io_uring: issue it from an io-wq worker at once (a large copy out of the page cache). */
 	public boolean async;
-	public final IoCompletion completion;
+	public IoCompletion completion;
 	/**
 	 * Told when {@link #completion} itself throws (an error of the code handling the result, not of the
 	 * I/O), so that the operation waiting for it fails instead of waiting forever.
@@ -138,8 +139,45 @@ public final class IoRequest {
 	 */
 	public int directSlot = -1;
 
+	/**
+	 * A read the loop takes back after its completion ran ({@link IoLoop#readRequest}), to hand out
+	 * again: nothing may hold it past its completion (an issuer clears its reference there).
+	 */
+	boolean recyclable;
+
 	public IoRequest(byte op, @Nullable FileHandle file, IoCompletion completion) {
 		this(op, file, completion, 1);
+	}
+
+	/** Loop thread: a recycled single-step request made new, every field as a constructor leaves it. */
+	void reuse(byte newOp, @Nullable FileHandle newFile, IoCompletion newCompletion) {
+		op = newOp;
+		file = newFile;
+		completion = newCompletion;
+		fd = -1;
+		vector = null;
+		buffered = false;
+		memory = null;
+		address = 0;
+		length = 0;
+		offset = 0;
+		offset2 = 0;
+		flags = 0;
+		pooled = null;
+		copyTo = null;
+		copySkip = 0;
+		async = false;
+		onCompletionFailure = null;
+		failure = null;
+		blocking = null;
+		cancelled = false;
+		issuedAt = 0;
+		slot = -1;
+		writeSeq = 0;
+		done = false;
+		offloaded = false;
+		pending = 0;
+		directSlot = -1;
 	}
 
 	/** A request producing {@code completions} completions (a linked chain of that many steps). */

@@ -131,6 +131,15 @@ public abstract class NativeLoop extends IoLoop {
 			}
 		};
 		submit(chain);
+		callback.waitingFor(chain);
+	}
+
+	/**
+	 * The chain's last read does not wait: a pipe between pieces says EAGAIN, a file that cannot read
+	 * without waiting (a pipe, a /proc file) EOPNOTSUPP. Neither is an error: the file is read on.
+	 */
+	private static boolean probeProvesNothing(long result) {
+		return result == -Errno.EAGAIN || result == -Errno.EOPNOTSUPP;
 	}
 
 	/** The chain's three results: the whole file, or an error, or more to read through the same descriptor. */
@@ -151,17 +160,17 @@ public abstract class NativeLoop extends IoLoop {
 			return;
 		}
 		int first = (int) results[1];
-		if (results[2] < 0) {
+		if (results[2] < 0 && !probeProvesNothing(results[2])) {
 			reader.finish(null, new dev.reactoraio.AioIOException((int) -results[2], "read", spec.path, first,
 					IoRequest.PROBE_BYTES));
 			return;
 		}
-		int more = (int) results[2];
+		int more = (int) Math.max(0, results[2]);
 		ByteBuffer memory = Objects.requireNonNull(chain.memory);
 		byte[] bytes = new byte[first + more];
 		memory.get(IoRequest.DATA_OFFSET, bytes, 0, first);
 		memory.get(IoRequest.PROBE_OFFSET, bytes, first, more);
-		if (more == 0) {
+		if (results[2] == 0) {
 			reader.finish(bytes, null); // a read of nothing where the first ended: the end, for any kind of file
 		}
 		else {
@@ -177,12 +186,12 @@ public abstract class NativeLoop extends IoLoop {
 	 * a path that may have changed in between, and a pipe loses nothing.
 	 */
 	@Override
-	public void openWithHead(OpenSpec spec, int length, HeadCallback callback) {
+	public @Nullable IoRequest openWithHead(OpenSpec spec, int length, HeadCallback callback) {
 		byte[] path = spec.absolutePath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 		if (!headChains() || spec.direct || spec.deleteOnClose || spec.write || isShuttingDown()
 				|| path.length >= IoRequest.PROBE_OFFSET) {
 			open(spec, callback);
-			return;
+			return null;
 		}
 		BufferPool.Pooled buffer = buffers.acquire(IoRequest.DATA_OFFSET + length, BufferPool.PAGE);
 		buffer.buffer.put(0, path).put(path.length, (byte) 0);
@@ -200,6 +209,7 @@ public abstract class NativeLoop extends IoLoop {
 			}
 		};
 		submit(chain);
+		return chain;
 	}
 
 	private void headDone(OpenSpec spec, IoRequest chain, int length, HeadCallback callback) {
@@ -215,8 +225,8 @@ public abstract class NativeLoop extends IoLoop {
 			return;
 		}
 		Throwable error = results[1] < 0 ? new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, length)
-				: results[2] < 0 ? new dev.reactoraio.AioIOException((int) -results[2], "read", spec.path, results[1],
-						IoRequest.PROBE_BYTES)
+				: results[2] < 0 && !probeProvesNothing(results[2]) ? new dev.reactoraio.AioIOException((int) -results[2],
+						"read", spec.path, results[1], IoRequest.PROBE_BYTES)
 				: null;
 		if (error != null) {
 			closeDirect(slot, () -> callback.opened(null, error));
@@ -225,7 +235,8 @@ public abstract class NativeLoop extends IoLoop {
 		ByteBuffer memory = Objects.requireNonNull(chain.memory);
 		boolean end = results[2] == 0;
 		callback.head(memory.duplicate().limit(IoRequest.DATA_OFFSET + (int) results[1]).position(IoRequest.DATA_OFFSET),
-				memory.duplicate().limit(IoRequest.PROBE_OFFSET + (int) results[2]).position(IoRequest.PROBE_OFFSET), end);
+				memory.duplicate().limit(IoRequest.PROBE_OFFSET + (int) Math.max(0, results[2]))
+						.position(IoRequest.PROBE_OFFSET), end);
 		if (end) {
 			closeDirect(slot, () -> callback.opened(null, null));
 			return;
@@ -249,8 +260,7 @@ public abstract class NativeLoop extends IoLoop {
 	private void closeDirect(int slot, Runnable then) {
 		IoRequest close = new IoRequest(IoRequest.CLOSE, null, (r, ignored) -> then.run());
 		close.directSlot = slot;
-		close.onCompletionFailure = t -> then.run();
-		submit(close);
+		submit(close); // if then throws, the loop logs it: it must not run twice
 	}
 
 	/**
@@ -294,6 +304,7 @@ public abstract class NativeLoop extends IoLoop {
 			read.directSlot = slot;
 			read.onCompletionFailure = t -> finish(null, t);
 			submit(read);
+			callback.waitingFor(read);
 		}
 
 		@Override
@@ -338,7 +349,7 @@ public abstract class NativeLoop extends IoLoop {
 		}
 
 		void open() {
-			openat(spec, spec.flags, (descriptor, error) -> {
+			IoRequest open = openat(spec, spec.flags, (descriptor, error) -> {
 				if (error != null) {
 					callback.done(null, error);
 					return;
@@ -357,6 +368,7 @@ public abstract class NativeLoop extends IoLoop {
 					readMore();
 				}
 			});
+			callback.waitingFor(open);
 		}
 
 		/** Reads what the array has room for and one byte more. */
@@ -368,6 +380,7 @@ public abstract class NativeLoop extends IoLoop {
 			read.fd = fd;
 			read.onCompletionFailure = t -> finish(null, t);
 			submit(read);
+			callback.waitingFor(read);
 		}
 
 		@Override
@@ -398,9 +411,7 @@ public abstract class NativeLoop extends IoLoop {
 
 		/** Closes the descriptor, then tells the callback: the file is closed before the Mono signals. */
 		private void finish(byte @Nullable [] result, @Nullable Throwable error) {
-			IoRequest close = closeRequest(fd, (r, ignored) -> callback.done(result, error));
-			close.onCompletionFailure = t -> callback.done(null, t);
-			submit(close);
+			submit(closeRequest(fd, (r, ignored) -> callback.done(result, error))); // once, even if it throws
 		}
 	}
 
@@ -408,7 +419,7 @@ public abstract class NativeLoop extends IoLoop {
 		void done(int fd, @Nullable Throwable error);
 	}
 
-	private void openat(OpenSpec spec, int flags, FdCallback callback) {
+	private IoRequest openat(OpenSpec spec, int flags, FdCallback callback) {
 		IoRequest open = new IoRequest(IoRequest.OPEN, null, (request, result) -> {
 			if (result >= 0) {
 				callback.done((int) result, null);
@@ -423,6 +434,7 @@ public abstract class NativeLoop extends IoLoop {
 		open.length = 0666;
 		open.onCompletionFailure = t -> callback.done(-1, t);
 		submit(open);
+		return open;
 	}
 
 	/** A NUL-terminated path in a pooled native buffer, for the request that will use it. */

@@ -7,4 +7,11 @@ import org.jspecify.annotations.Nullable;
 public interface WholeFileCallback {
 
 	void done(byte @Nullable [] bytes, @Nullable Throwable error);
+
+	/**
+	 * Loop thread: the request the read now waits for (an open, a read; never a close), which the reader
+	 * may cancel to end a read that would wait for a long time (a pipe with no writer).
+	 */
+	default void waitingFor(IoRequest request) {
+	}
 }

@@ -96,6 +96,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 		private boolean opening;
 		/** The open read the whole file with it and closed it: the window holds every chunk. */
 		private boolean wholeInWindow;
+		/** The chain that opens the file and reads its head, until it completes (cancelled with the stream). */
+		private @Nullable IoRequest headChain;
 		private boolean demanded;
 		private boolean noMoreChunks;
 		private boolean terminated;
@@ -173,7 +175,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 					opening = true;
 					int head = headLength();
 					if (head > 0) {
-						loop.openWithHead(spec, head, new Head());
+						headChain = loop.openWithHead(spec, head, new Head());
 					}
 					else {
 						loop.open(spec, this::opened);
@@ -269,6 +271,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 
 			@Override
 			public void head(ByteBuffer first, ByteBuffer more, boolean end) {
+				headChain = null;
 				if (terminated) {
 					return; // cancelled while the chain ran: nothing is taken, the loop closes the file
 				}
@@ -300,6 +303,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 
 			@Override
 			public void opened(@Nullable FileHandle handle, @Nullable Throwable failure) {
+				headChain = null;
 				if (handle == null && failure == null) {
 					opening = false;
 					wholeInWindow = true; // the end was seen and the file is closed
@@ -372,6 +376,11 @@ final class FluxReadChunks<B> extends Flux<B> {
 			FileHandle f = file;
 			if (f != null) {
 				f.detach(this);
+			}
+			IoRequest chain = headChain;
+			if (chain != null) {
+				headChain = null;
+				loop.cancel(chain); // a pipe with no writer would hold it (and the loop's disposal) for good
 			}
 			discardWindow();
 			end(failure, signal && failure != null);
@@ -521,7 +530,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 				FileHandle f = file();
 				// a pipe's reads take its next bytes: they name no position (-1), so that no engine refuses them
 				IoRequest request = Transfers.read(f, target, f.sequential() ? -1 : position + filled, this);
-				request.onCompletionFailure = ReadStream.this::abort;
+				request.onCompletionFailure = ReadStream.this;
 				current = request;
 				loop.submit(request);
 			}

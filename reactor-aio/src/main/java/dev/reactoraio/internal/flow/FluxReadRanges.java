@@ -271,7 +271,7 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 				if (request == null) {
 					request = direct && !file.direct ? vectored() : span(start);
 				}
-				request.onCompletionFailure = RangeStream.this::abort;
+				request.onCompletionFailure = RangeStream.this;
 				request.async = !file.direct && end - start >= ASYNC_SPAN;
 				current = request;
 				loop.submit(request);
@@ -374,7 +374,7 @@ final class FluxReadRanges<B> extends Flux<RangeRead<B>> {
 
 			private void issueRest() {
 				IoRequest rest = span(start + done);
-				rest.onCompletionFailure = RangeStream.this::abort;
+				rest.onCompletionFailure = RangeStream.this;
 				current = rest;
 				loop.submit(rest);
 				schedule();

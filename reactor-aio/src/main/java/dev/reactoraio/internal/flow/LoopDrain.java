@@ -18,7 +18,7 @@ import reactor.core.publisher.Operators;
  *
  * @param <T> the elements of the stream
  */
-abstract class LoopDrain<T> implements Subscription, Runnable, Abortable {
+abstract class LoopDrain<T> implements Subscription, Runnable, Abortable, java.util.function.Consumer<Throwable> {
 
 	@SuppressWarnings("rawtypes")
 	private static final AtomicLongFieldUpdater<LoopDrain> REQUESTED =
@@ -69,6 +69,12 @@ abstract class LoopDrain<T> implements Subscription, Runnable, Abortable {
 			actual = null;
 			schedule();
 		}
+	}
+
+	/** A request's completion threw (its {@code onCompletionFailure}): the stream aborts with it. */
+	@Override
+	public final void accept(Throwable cause) {
+		abort(cause);
 	}
 
 	@Override

@@ -78,7 +78,7 @@ final class MonoFileOp<T> extends Mono<T> {
 	}
 
 	/** The subscription of one operation; its methods other than {@link #cancel} run on the loop. */
-	static class Op<T> extends Operators.MonoSubscriber<T, T> {
+	static class Op<T> extends Operators.MonoSubscriber<T, T> implements Consumer<Throwable> {
 
 		static final int ACTIVE = 0;
 		static final int CANCELLED = 1;
@@ -111,7 +111,13 @@ final class MonoFileOp<T> extends Mono<T> {
 		/** Loop thread: the request whose completion finishes this operation (cancelled with it). */
 		void track(IoRequest request) {
 			current = request;
-			request.onCompletionFailure = this::fail;
+			request.onCompletionFailure = this;
+		}
+
+		/** The request's completion threw: the operation fails (see {@link IoRequest#onCompletionFailure}). */
+		@Override
+		public void accept(Throwable error) {
+			fail(error);
 		}
 
 		/**

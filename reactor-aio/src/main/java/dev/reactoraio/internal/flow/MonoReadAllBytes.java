@@ -1,6 +1,7 @@
 package dev.reactoraio.internal.flow;
 
 import dev.reactoraio.internal.core.IoLoop;
+import dev.reactoraio.internal.core.IoRequest;
 import dev.reactoraio.internal.core.OpenSpec;
 import dev.reactoraio.internal.core.WholeFileCallback;
 import dev.reactoraio.internal.runtime.DefaultAioResources;
@@ -13,7 +14,7 @@ import reactor.core.publisher.Operators;
  * A whole file as one array. Subscribing picks a loop (the caller's own when it is one: the next file
  * of a {@code flatMap} stays on the loop that completed the last) and asks it to read the file; the
  * subscription is the callback, so a file costs no more objects than the read itself needs. A cancelled
- * read runs to its end (the descriptor must be closed) and its bytes are dropped.
+ * read has what it waits for cancelled, still closes its descriptor, and its bytes are dropped.
  */
 final class MonoReadAllBytes extends Mono<byte[]> {
 
@@ -65,15 +66,44 @@ final class MonoReadAllBytes extends Mono<byte[]> {
 			}
 		}
 
+		/** Loop thread: the request the read waits for, cancelled with the subscription. */
+		private @Nullable IoRequest waiting;
+
+		@Override
+		public void waitingFor(IoRequest request) {
+			waiting = request;
+			if (isCancelled()) {
+				loop.cancel(request);
+			}
+		}
+
+		/**
+		 * Cancelling asks the loop to cancel what the read waits for (an open or a read of a pipe with no
+		 * writer would otherwise hold the loop, and its disposal, for good); the descriptor is still closed
+		 * before the read ends, and its bytes or error are dropped.
+		 */
+		@Override
+		public void cancel() {
+			super.cancel();
+			loop.executeOrRun(() -> {
+				IoRequest request = waiting;
+				if (request != null) {
+					loop.cancel(request);
+				}
+			});
+		}
+
 		@Override
 		public void done(byte @Nullable [] bytes, @Nullable Throwable error) {
+			waiting = null;
 			if (bytes != null) {
 				complete(bytes);
 			}
 			else if (!isCancelled()) {
 				actual.onError(error != null ? error : new IllegalStateException("readAllBytes failed"));
 			}
-			else if (error != null) {
+			else if (error != null && !(error instanceof dev.reactoraio.AioIOException
+					&& ((dev.reactoraio.AioIOException) error).errno() == dev.reactoraio.internal.jnr.Errno.ECANCELED)) {
 				Operators.onErrorDropped(error, currentContext());
 			}
 		}

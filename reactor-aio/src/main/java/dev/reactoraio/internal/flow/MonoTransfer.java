@@ -85,7 +85,7 @@ final class MonoTransfer extends Mono<Integer> {
 			else if (claim()) {
 				int n = (int) (write ? result : Transfers.deliver(request, result));
 				buffer.position(buffer.position() + n);
-				succeed(write || n > 0 ? n : -1);
+				succeed(Transfers.count(write || n > 0 ? n : -1));
 			}
 		}
 	}

@@ -36,6 +36,26 @@ final class Transfers {
 	private Transfers() {
 	}
 
+	/** Boxed counts that are whole multiples of 512 bytes up to 4 MiB, made once: what reads usually return. */
+	private static final Integer[] COUNTS = new Integer[(4 << 20) / 512 + 1];
+
+	/**
+	 * {@code n} boxed, without a new object for the counts reads and writes usually have (sectors and
+	 * pages up to 4 MiB); others as {@link Integer#valueOf}. A racing first use makes two equal objects,
+	 * either of which is right.
+	 */
+	static Integer count(int n) {
+		if (n >= 0 && (n & 511) == 0 && n <= (4 << 20)) {
+			Integer boxed = COUNTS[n >>> 9];
+			if (boxed == null) {
+				boxed = n;
+				COUNTS[n >>> 9] = boxed;
+			}
+			return boxed;
+		}
+		return n;
+	}
+
 	/**
 	 * A read of {@code target.remaining()} bytes at {@code position} into {@code target} (whose position
 	 * and limit are left alone). The completion gets the kernel's result; {@link #deliver} turns it into
@@ -45,17 +65,29 @@ final class Transfers {
 		int length = target.remaining();
 		if (!file.direct) {
 			if (target.isDirect()) {
-				return IoRequest.transfer(IoRequest.READ, file, target, position, completion);
+				return inPlace(file, target, position, completion);
 			}
 			return bounced(file, target, position, position, Math.min(length, MAX_BOUNCE), completion);
 		}
 		long start = file.alignDown(position);
 		long end = file.alignUp(position + length);
 		if (start == position && end == position + length && inPlace(file, target)) {
-			return IoRequest.transfer(IoRequest.READ, file, target, position, completion);
+			return inPlace(file, target, position, completion);
 		}
 		long span = Math.min(end - start, file.alignDown(MAX_BOUNCE));
 		return bounced(file, target, position, start, (int) span, completion);
+	}
+
+	/**
+	 * A read straight into {@code target}, in a request the loop takes back after the completion: every
+	 * issuer of {@link #read} drops its reference in the completion (loop thread, the caller's too).
+	 */
+	private static IoRequest inPlace(FileHandle file, ByteBuffer target, long position, IoCompletion completion) {
+		IoRequest request = file.loop.readRequest(file, completion);
+		request.memory = target;
+		request.length = target.remaining();
+		request.offset = position;
+		return request;
 	}
 
 	private static boolean inPlace(FileHandle file, ByteBuffer buffer) {
@@ -65,8 +97,8 @@ final class Transfers {
 	/** A read of {@code span} bytes at {@code start} into a pooled buffer; the bytes asked for begin at {@code position}. */
 	private static IoRequest bounced(FileHandle file, @Nullable ByteBuffer target, long position, long start, int span,
 			IoCompletion completion) {
-		IoRequest request = new IoRequest(IoRequest.READ, file, completion)
-				.use(file.loop.buffers.acquire(span, file.memoryAlignment));
+		IoRequest request = (target != null ? file.loop.readRequest(file, completion)
+				: new IoRequest(IoRequest.READ, file, completion)).use(file.loop.buffers.acquire(span, file.memoryAlignment));
 		request.length = span;
 		request.offset = start;
 		request.copyTo = target != null ? target.duplicate() : null;

@@ -67,6 +67,8 @@ public final class Uring {
 	public static final byte IORING_OP_WRITE = 23;
 	public static final byte IORING_OP_UNLINKAT = 36;
 	public static final byte IORING_OP_FIXED_FD_INSTALL = 54;
+	/** A read's rw_flags: do not wait (-EAGAIN instead). */
+	public static final int RWF_NOWAIT = 0x8;
 	public static final byte IORING_OP_FTRUNCATE = 55;
 	public static final byte IORING_OP_READV = 1;
 	public static final byte IORING_OP_WRITEV = 2;

@@ -34,6 +34,12 @@ public final class UringLoop extends NativeLoop {
 	private static final long CANCEL_TOKEN = -2L;
 	private static final long PROBE_TOKEN = -3L;
 
+	/**
+	 * The most direct descriptors a ring registers: the table counts against RLIMIT_NOFILE (EMFILE past
+	 * it), and a chain that finds every slot held falls back to the separate operations.
+	 */
+	private static final int MAX_DIRECT = 4096;
+
 	/** What the last ring set up found about whole-file chains: "yes", "no (why)", or null before any. */
 	private static volatile @Nullable String chainsVerdict;
 	/** The same for the ring descriptor's registration with the loop thread. */
@@ -50,6 +56,8 @@ public final class UringLoop extends NativeLoop {
 	private int cancelsInFlight;
 	private int cancelReserve;
 	private final ArrayDeque<IoRequest> overflow = new ArrayDeque<>();
+	/** Chains that found no free direct descriptor, to complete (unissued) at the start of the next turn. */
+	private final ArrayDeque<IoRequest> slotless = new ArrayDeque<>();
 	private final CompletionQueue.Handler onCqe = this::onCqe;
 	private int lastEnterErrno;
 	/** Free slots of the registered (direct descriptor) file table; empty when the kernel has none. */
@@ -102,7 +110,7 @@ public final class UringLoop extends NativeLoop {
 		int capacity = cq - 1 - cancelReserve;
 		// a direct descriptor outlives its chain (the file is read on, then closed): room for every unit of
 		// capacity, and a chain that finds none free anyway is not issued (IoRequest.NO_DIRECT_SLOT)
-		setUpDirectFiles(capacity + 1);
+		setUpDirectFiles(Math.min(capacity + 1, MAX_DIRECT));
 		return capacity;
 	}
 
@@ -269,16 +277,16 @@ public final class UringLoop extends NativeLoop {
 	protected void issue(IoRequest request) {
 		if (request.op == IoRequest.OPEN_READ) {
 			if (freeDirectTop == 0 && request.directSlot < 0) {
-				// every direct descriptor is held by a file still being read or closed: the issuer opens it
-				// the ordinary way instead
+				// every direct descriptor is held by a file still being read or closed (reads and closes
+				// waiting for capacity hold theirs too): the issuer opens it the ordinary way instead, told
+				// on the next turn, not from inside this start (whose caller may be starting the next one)
 				request.flags = IoRequest.NO_DIRECT_SLOT;
-				for (int step = 0; step < IoRequest.OPEN_READ_STEPS; step++) {
-					complete(token(request, step), -Errno.EBUSY);
-				}
+				slotless.add(request);
 				return;
 			}
 			if (request.directSlot < 0) {
 				request.directSlot = freeDirect[--freeDirectTop];
+				directOpened(1);
 			}
 			if (!overflow.isEmpty() || !enqueueChain(request)) {
 				overflow.add(request);
@@ -364,8 +372,8 @@ public final class UringLoop extends NativeLoop {
 	/**
 	 * The three SQEs of an {@link IoRequest#OPEN_READ}, all or none: openat into its direct descriptor
 	 * slot, linked (only if it opened) to a read of the slot at its file position, hard-linked (whatever
-	 * that read did) to a read of a few bytes more, also at the file position. Offset -1 is the file
-	 * position for io_uring, so the second read starts where the first ended.
+	 * that read did) to a read of a few bytes more, also at the file position, that does not wait.
+	 * Offset -1 is the file position for io_uring, so the second read starts where the first ended.
 	 */
 	private boolean enqueueChain(IoRequest request) {
 		if (ring.sq.free() < IoRequest.OPEN_READ_STEPS) {
@@ -382,8 +390,10 @@ public final class UringLoop extends NativeLoop {
 				(int) request.offset & ~Native.O_CLOEXEC, token(request, 0), slot + 1);
 		sq.enqueue(Uring.IORING_OP_READ, (byte) (Uring.IOSQE_FIXED_FILE | Uring.IOSQE_IO_HARDLINK), slot, -1L,
 				base + IoRequest.DATA_OFFSET, request.length, 0, token(request, 1), 0);
+		// RWF_NOWAIT: at the end of a file it reads nothing at once; a pipe whose writer is between pieces
+		// answers EAGAIN instead of holding the bytes already read until the writer writes again
 		sq.enqueue(Uring.IORING_OP_READ, Uring.IOSQE_FIXED_FILE, slot, -1L, base + IoRequest.PROBE_OFFSET,
-				IoRequest.PROBE_BYTES, 0, token(request, 2), 0);
+				IoRequest.PROBE_BYTES, Uring.RWF_NOWAIT, token(request, 2), 0);
 		return true;
 	}
 
@@ -397,14 +407,9 @@ public final class UringLoop extends NativeLoop {
 			return;
 		}
 		long[] results = request.results;
-		if (request.op == IoRequest.OPEN_READ && results != null && results[0] >= 0) {
-			directOpened(1);
-		}
 		boolean closed = request.op == IoRequest.CLOSE && request.file == null;
-		if (closed) {
-			directOpened(-1);
-		}
 		if (closed || request.op == IoRequest.OPEN_READ && results != null && results[0] < 0) {
+			directOpened(-1);
 			freeDirect[freeDirectTop++] = request.directSlot;
 			if (request.op == IoRequest.OPEN_READ) {
 				request.directSlot = -1;
@@ -423,25 +428,42 @@ public final class UringLoop extends NativeLoop {
 		}
 	}
 
+	/**
+	 * A chain is cancelled step by step (each has its token): the steps not yet run complete with
+	 * ECANCELED, a blocked one (a pipe with no writer) is interrupted.
+	 */
 	@Override
 	protected void cancelIssued(IoRequest request) {
+		if (slotless.contains(request)) {
+			return; // told on the next turn anyway
+		}
 		if (overflow.remove(request)) {
-			complete(token(request), -Errno.ECANCELED);
+			for (int step = 0; step < request.completions; step++) {
+				complete(token(request, step), -Errno.ECANCELED);
+			}
 			return;
 		}
-		if (request.isOffloaded() || cancelsInFlight >= cancelReserve) {
+		if (request.isOffloaded()) {
 			return; // best effort: the request completes on its own
 		}
-		if (ring.sq.isFull()) {
-			submitQueued();
-		}
-		if (ring.sq.enqueue(Uring.IORING_OP_ASYNC_CANCEL, -1, 0, token(request), 0, 0, CANCEL_TOKEN)) {
-			cancelsInFlight++;
+		for (int step = 0; step < request.completions && cancelsInFlight < cancelReserve; step++) {
+			if (ring.sq.isFull()) {
+				submitQueued();
+			}
+			if (ring.sq.enqueue(Uring.IORING_OP_ASYNC_CANCEL, -1, 0, token(request, step), 0, 0, CANCEL_TOKEN)) {
+				cancelsInFlight++;
+			}
 		}
 	}
 
 	@Override
 	protected void runIo(boolean mayBlock) {
+		while (!slotless.isEmpty()) {
+			IoRequest request = slotless.poll();
+			for (int step = 0; step < IoRequest.OPEN_READ_STEPS; step++) {
+				complete(token(request, step), 0); // NO_DIRECT_SLOT: nothing ran
+			}
+		}
 		Iterator<IoRequest> pending = overflow.iterator();
 		while (pending.hasNext()) {
 			IoRequest request = pending.next();
