@@ -172,9 +172,14 @@ public abstract class NativeLoop extends IoLoop {
 		memory.get(IoRequest.PROBE_OFFSET, bytes, first, more);
 		if (results[2] == 0) {
 			reader.finish(bytes, null); // a read of nothing where the first ended: the end, for any kind of file
+			return;
+		}
+		long size = regularFileSize(spec);
+		if (size > WholeFiles.MAX_ARRAY) {
+			reader.finish(null, WholeFiles.tooLarge());
 		}
 		else {
-			reader.readOn(bytes);
+			reader.readOn(bytes, size);
 		}
 	}
 
@@ -264,6 +269,31 @@ public abstract class NativeLoop extends IoLoop {
 	}
 
 	/**
+	 * The size of the regular file at {@code spec}'s path, or -1 (anything else, or no answer): statx of
+	 * the path a chain has just opened, here on the loop thread, which finds its dentry and inode in
+	 * memory (AT_STATX_DONT_SYNC keeps network file systems from asking their server). A direct
+	 * descriptor has no statx of its own; the size only sizes the array (and refuses a file no array can
+	 * hold, as the JDK does): the reads still go on until one finds nothing.
+	 */
+	private long regularFileSize(OpenSpec spec) {
+		BufferPool.Pooled path = pathBuffer(spec.absolutePath);
+		BufferPool.Pooled buffer = buffers.acquire(Statx.SIZE, 8);
+		try {
+			int flags = Native.AT_STATX_DONT_SYNC | (spec.noFollow ? Native.AT_SYMLINK_NOFOLLOW : 0);
+			int r = Native.statx(Native.AT_FDCWD, path.address, flags, Statx.MASK, buffer.address);
+			if (r < 0) {
+				return -1;
+			}
+			Statx statx = new Statx(buffer.buffer);
+			return statx.isRegularFile() ? statx.size : -1;
+		}
+		finally {
+			buffers.release(buffer);
+			buffers.release(path);
+		}
+	}
+
+	/**
 	 * The rest of a file a chain opened into a direct descriptor: reads at the descriptor's position until
 	 * one reads nothing (the only end a pipe or a /proc file has), the array doubling as it fills, then the
 	 * close of the descriptor, and only then the callback. Nothing else can see the descriptor.
@@ -281,23 +311,17 @@ public abstract class NativeLoop extends IoLoop {
 			this.callback = callback;
 		}
 
-		void readOn(byte[] start) {
-			bytes = start;
+		/** Goes on after {@code start}, into an array of the file's size when it is known ({@code size} >= 0). */
+		void readOn(byte[] start, long size) {
+			bytes = size > start.length ? Arrays.copyOf(start, (int) size) : start;
 			filled = start.length;
 			readMore();
 		}
 
+		/** Reads what the array has room for; when it is full, a few KiB more that make it grow only if found. */
 		private void readMore() {
-			if (filled == bytes.length) {
-				try {
-					bytes = WholeFiles.grow(bytes);
-				}
-				catch (OutOfMemoryError e) {
-					finish(null, e);
-					return;
-				}
-			}
-			int asked = Math.min(WHOLE_FILE_CHUNK, bytes.length - filled);
+			int room = bytes.length - filled;
+			int asked = room > 0 ? Math.min(WHOLE_FILE_CHUNK, room) : 8192;
 			IoRequest read = new IoRequest(IoRequest.READ, null, this).use(buffers.acquire(asked, BufferPool.PAGE));
 			read.length = asked;
 			read.offset = -1; // the descriptor's position
@@ -316,8 +340,18 @@ public abstract class NativeLoop extends IoLoop {
 				finish(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled), null);
 			}
 			else {
-				Objects.requireNonNull(read.memory).get(0, bytes, filled, (int) result);
-				filled += (int) result;
+				int n = (int) result;
+				try {
+					while (filled + n > bytes.length) {
+						bytes = WholeFiles.grow(bytes); // the file grew, or its size said nothing (a pipe)
+					}
+				}
+				catch (OutOfMemoryError e) {
+					finish(null, e);
+					return;
+				}
+				Objects.requireNonNull(read.memory).get(0, bytes, filled, n);
+				filled += n;
 				readMore();
 			}
 		}

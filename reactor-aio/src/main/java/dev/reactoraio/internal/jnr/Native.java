@@ -19,6 +19,7 @@ public final class Native {
 	public static final int AT_FDCWD = -100;
 	public static final int AT_EMPTY_PATH = 0x1000;
 	public static final int AT_STATX_DONT_SYNC = 0x4000;
+	public static final int AT_SYMLINK_NOFOLLOW = 0x100;
 	public static final int AT_REMOVEDIR = 0x200;
 
 	public static final int O_RDONLY = 0;
