@@ -43,6 +43,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <li>{@code reactoraio.test.expectWholeFileChains=yes} (or {@code no}): whether io_uring rings use
  * whole-file chains and a registered ring descriptor (both need the io_uring of 5.18); without the
  * property, {@code yes} on kernels from 5.18 (no expectation below);</li>
+ * <li>{@code reactoraio.test.expectHeadReads=yes} (or {@code no}): whether streams read their head with
+ * the open (chains and {@code IORING_OP_FIXED_FD_INSTALL}); without the property, {@code yes} from 6.8;</li>
  * <li>{@code reactoraio.test.requireBackends=IO_URING,LIBAIO,NIO}: backends that must be available, so
  * that the contract fails on them instead of skipping (read by {@link AsyncFileContract}).</li>
  * </ul>
@@ -54,6 +56,7 @@ class EnvironmentExpectationTest {
 	static final String EXPECT_SETUP_FLAGS = "reactoraio.test.expectSetupFlags";
 	static final String REQUIRE_BACKENDS = "reactoraio.test.requireBackends";
 	static final String EXPECT_CHAINS = "reactoraio.test.expectWholeFileChains";
+	static final String EXPECT_HEADS = "reactoraio.test.expectHeadReads";
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -126,6 +129,33 @@ class EnvironmentExpectationTest {
 			assertTrue(chains.startsWith(want), () -> "whole-file chains: " + chains + ", expected " + want);
 			String ringFd = String.valueOf(UringLoop.registeredRingVerdict());
 			assertTrue(ringFd.startsWith(want), () -> "registered ring descriptor: " + ringFd + ", expected " + want);
+		}
+		finally {
+			resources.dispose();
+		}
+	}
+
+	/** The probe, not the version, decides whether streams read their head with the open: as expected here. */
+	@Test
+	void headReadsWhereTheKernelHasThem(@TempDir Path dir) throws IOException {
+		String expected = System.getProperty(EXPECT_HEADS);
+		if (expected == null || expected.isBlank()) {
+			assumeTrue(kernelAtLeast(6, 8), () -> "no expectation set (-D" + EXPECT_HEADS + ") below kernel 6.8");
+			expected = "yes";
+		}
+		assumeAvailable(AioBackend.IO_URING);
+		Path file = dir.resolve("head.bin");
+		byte[] bytes = new byte[5000];
+		new Random(8).nextBytes(bytes);
+		Files.write(file, bytes);
+		AioResources resources = AioResources.builder("heads").backend(AioBackend.IO_URING).build();
+		try {
+			assertArrayEquals(bytes, AsyncFileContract.concat(AioFiles.read(file, 4096, resources).collectList()
+					.block(TIMEOUT)));
+			String want = expected.trim();
+			String heads = Aio.describe().lines()
+					.filter(line -> line.contains("streams read their head with the open")).findFirst().orElse("absent");
+			assertTrue(heads.trim().endsWith(": " + want), () -> "head reads: " + heads + ", expected " + want);
 		}
 		finally {
 			resources.dispose();

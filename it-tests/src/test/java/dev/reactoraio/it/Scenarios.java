@@ -15,19 +15,21 @@ final class Scenarios {
 	private static final String FLAGS_5_10 = "CQSIZE|CLAMP";
 
 	private static final String CHAINS = "reactoraio.test.expectWholeFileChains";
+	/** Streams that read their head with the open: chains and IORING_OP_FIXED_FD_INSTALL (6.8). */
+	private static final String HEADS = "reactoraio.test.expectHeadReads";
 
 	static final List<Scenario> VMS = List.of(
 			Scenario.vm("5.10-root", "5.10").expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10)
-					.with(CHAINS, "no"),
+					.with(CHAINS, "no").with(HEADS, "no"),
 			// rings are not charged to RLIMIT_MEMLOCK any more on this kernel; nothing may fail for lack of it
 			Scenario.vm("5.10-nobody-memlock64k", "5.10").asUser("nobody", 64)
-					.expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10).with(CHAINS, "no"),
+					.expect("IO_URING", ALL_BACKENDS).setupFlags(FLAGS_5_10).with(CHAINS, "no").with(HEADS, "no"),
 			Scenario.vm("6.1-root", "6.1").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS)
-					.with(CHAINS, "yes"),
+					.with(CHAINS, "yes").with(HEADS, "no"),
 			Scenario.vm("6.12-root", "6.12").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS)
-					.with(CHAINS, "yes"),
+					.with(CHAINS, "yes").with(HEADS, "yes"),
 			Scenario.vm("7.2-root", "7.2").expect("IO_URING", ALL_BACKENDS).setupFlags(Scenario.RICHEST_FLAGS)
-					.with(CHAINS, "yes"),
+					.with(CHAINS, "yes").with(HEADS, "yes"),
 			Scenario.vm("6.12-io_uring_disabled", "6.12").kernelArgument("sysctl.kernel.io_uring_disabled=2")
 					.expect("LIBAIO", FALLBACKS).cause("IO_URING", "kernel.io_uring_disabled=2"));
 
