@@ -608,8 +608,12 @@ public abstract class IoLoop implements Executor {
 				publishStats();
 				terminated = true;
 				runOrphans();
-				// whatever waits for the end (disposeLater's subscribers) must not run on this NonBlocking thread
-				java.util.concurrent.ForkJoinPool.commonPool().execute(() -> terminatedFuture.complete(null));
+				// whatever waits for the end (disposeLater's subscribers) must not run on this NonBlocking thread;
+				// a thread of its own, not the common pool, whose execute spins on a lock under contention
+				// (JDK 25: Thread.onSpinWait, which BlockHound refuses on this thread, and the end was lost)
+				Thread end = new Thread(() -> terminatedFuture.complete(null), name + "-end");
+				end.setDaemon(true);
+				end.start();
 			}
 		}
 	}
