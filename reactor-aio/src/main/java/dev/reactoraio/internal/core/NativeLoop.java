@@ -114,24 +114,46 @@ public abstract class NativeLoop extends IoLoop {
 	}
 
 	private void readInOneChain(OpenSpec spec, byte[] path, WholeFileCallback callback) {
-		BufferPool.Pooled buffer = buffers.acquire(CHAIN_BUFFER, BufferPool.PAGE);
-		buffer.buffer.put(0, path).put(path.length, (byte) 0);
 		int wanted = CHAIN_BUFFER - IoRequest.DATA_OFFSET;
-		IoRequest chain = new IoRequest(IoRequest.OPEN_READ, null, (r, result) -> chainDone(spec, r, wanted, callback),
-				IoRequest.OPEN_READ_STEPS).use(buffer);
+		IoRequest chain = submitChain(spec, path, wanted, (r, result) -> chainDone(spec, r, wanted, callback),
+				t -> callback.done(null, t));
+		callback.waitingFor(chain);
+	}
+
+	/**
+	 * Submits an {@link IoRequest#OPEN_READ} of the first {@code length} bytes of {@code spec}'s file. If
+	 * the completion throws, {@code failed} is told, after the direct descriptor is closed when the chain
+	 * opened one.
+	 */
+	private IoRequest submitChain(OpenSpec spec, byte[] path, int length, IoCompletion completion,
+			java.util.function.Consumer<Throwable> failed) {
+		BufferPool.Pooled buffer = buffers.acquire(IoRequest.DATA_OFFSET + length, BufferPool.PAGE);
+		buffer.buffer.put(0, path).put(path.length, (byte) 0);
+		IoRequest chain = new IoRequest(IoRequest.OPEN_READ, null, completion, IoRequest.OPEN_READ_STEPS).use(buffer);
 		chain.offset = spec.flags;
-		chain.length = wanted;
+		chain.length = length;
 		chain.onCompletionFailure = t -> {
 			long[] results = Objects.requireNonNull(chain.results);
 			if (results[0] >= 0 && chain.directSlot >= 0) {
-				new DirectReader(spec, chain.directSlot, callback).finish(null, t);
+				closeDirect(chain.directSlot, () -> failed.accept(t));
 			}
 			else {
-				callback.done(null, t);
+				failed.accept(t);
 			}
 		};
 		submit(chain);
-		callback.waitingFor(chain);
+		return chain;
+	}
+
+	/** The error of a chain's reads (it opened), or null: the first read's, or the second's unless it proves nothing. */
+	private static @Nullable Throwable readError(OpenSpec spec, long[] results, int length) {
+		if (results[1] < 0) {
+			return new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, length);
+		}
+		if (results[2] < 0 && !probeProvesNothing(results[2])) {
+			return new dev.reactoraio.AioIOException((int) -results[2], "read", spec.path, results[1], IoRequest.PROBE_BYTES);
+		}
+		return null;
 	}
 
 	/**
@@ -154,17 +176,13 @@ public abstract class NativeLoop extends IoLoop {
 			callback.done(null, failure != null ? failure : explainOpenFailure(spec, (int) -results[0], spec.flags));
 			return;
 		}
-		DirectReader reader = new DirectReader(spec, chain.directSlot, callback);
-		if (results[1] < 0) {
-			reader.finish(null, new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, wanted));
+		WholeFileReader reader = new WholeFileReader(spec, callback).onSlot(chain.directSlot);
+		Throwable error = readError(spec, results, wanted);
+		if (error != null) {
+			reader.finish(null, error);
 			return;
 		}
 		int first = (int) results[1];
-		if (results[2] < 0 && !probeProvesNothing(results[2])) {
-			reader.finish(null, new dev.reactoraio.AioIOException((int) -results[2], "read", spec.path, first,
-					IoRequest.PROBE_BYTES));
-			return;
-		}
 		int more = (int) Math.max(0, results[2]);
 		ByteBuffer memory = Objects.requireNonNull(chain.memory);
 		byte[] bytes = new byte[first + more];
@@ -198,23 +216,8 @@ public abstract class NativeLoop extends IoLoop {
 			open(spec, callback);
 			return null;
 		}
-		BufferPool.Pooled buffer = buffers.acquire(IoRequest.DATA_OFFSET + length, BufferPool.PAGE);
-		buffer.buffer.put(0, path).put(path.length, (byte) 0);
-		IoRequest chain = new IoRequest(IoRequest.OPEN_READ, null, (r, result) -> headDone(spec, r, length, callback),
-				IoRequest.OPEN_READ_STEPS).use(buffer);
-		chain.offset = spec.flags;
-		chain.length = length;
-		chain.onCompletionFailure = t -> {
-			long[] results = Objects.requireNonNull(chain.results);
-			if (results[0] >= 0 && chain.directSlot >= 0) {
-				closeDirect(chain.directSlot, () -> callback.opened(null, t));
-			}
-			else {
-				callback.opened(null, t);
-			}
-		};
-		submit(chain);
-		return chain;
+		return submitChain(spec, path, length, (r, result) -> headDone(spec, r, length, callback),
+				t -> callback.opened(null, t));
 	}
 
 	private void headDone(OpenSpec spec, IoRequest chain, int length, HeadCallback callback) {
@@ -229,10 +232,7 @@ public abstract class NativeLoop extends IoLoop {
 			callback.opened(null, failure != null ? failure : explainOpenFailure(spec, (int) -results[0], spec.flags));
 			return;
 		}
-		Throwable error = results[1] < 0 ? new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, length)
-				: results[2] < 0 && !probeProvesNothing(results[2]) ? new dev.reactoraio.AioIOException((int) -results[2],
-						"read", spec.path, results[1], IoRequest.PROBE_BYTES)
-				: null;
+		Throwable error = readError(spec, results, length);
 		if (error != null) {
 			closeDirect(slot, () -> callback.opened(null, error));
 			return;
@@ -294,92 +294,35 @@ public abstract class NativeLoop extends IoLoop {
 	}
 
 	/**
-	 * The rest of a file a chain opened into a direct descriptor: reads at the descriptor's position until
-	 * one reads nothing (the only end a pipe or a /proc file has), the array doubling as it fills, then the
-	 * close of the descriptor, and only then the callback. Nothing else can see the descriptor.
-	 */
-	private final class DirectReader implements IoCompletion {
-		private final OpenSpec spec;
-		private final int slot;
-		private final WholeFileCallback callback;
-		private byte[] bytes = new byte[0];
-		private int filled;
-
-		DirectReader(OpenSpec spec, int slot, WholeFileCallback callback) {
-			this.spec = spec;
-			this.slot = slot;
-			this.callback = callback;
-		}
-
-		/** Goes on after {@code start}, into an array of the file's size when it is known ({@code size} >= 0). */
-		void readOn(byte[] start, long size) {
-			bytes = size > start.length ? Arrays.copyOf(start, (int) size) : start;
-			filled = start.length;
-			readMore();
-		}
-
-		/** Reads what the array has room for; when it is full, a few KiB more that make it grow only if found. */
-		private void readMore() {
-			int room = bytes.length - filled;
-			int asked = room > 0 ? Math.min(WHOLE_FILE_CHUNK, room) : 8192;
-			IoRequest read = new IoRequest(IoRequest.READ, null, this).use(buffers.acquire(asked, BufferPool.PAGE));
-			read.length = asked;
-			read.offset = -1; // the descriptor's position
-			read.directSlot = slot;
-			read.onCompletionFailure = t -> finish(null, t);
-			submit(read);
-			callback.waitingFor(read);
-		}
-
-		@Override
-		public void onComplete(IoRequest read, long result) {
-			if (result < 0) {
-				finish(null, new dev.reactoraio.AioIOException((int) -result, "read", spec.path, filled, read.length));
-			}
-			else if (result == 0) {
-				finish(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled), null);
-			}
-			else {
-				int n = (int) result;
-				try {
-					while (filled + n > bytes.length) {
-						bytes = WholeFiles.grow(bytes); // the file grew, or its size said nothing (a pipe)
-					}
-				}
-				catch (OutOfMemoryError e) {
-					finish(null, e);
-					return;
-				}
-				Objects.requireNonNull(read.memory).get(0, bytes, filled, n);
-				filled += n;
-				readMore();
-			}
-		}
-
-		/** Closes the direct descriptor (which frees its slot), then tells the callback. */
-		void finish(byte @Nullable [] result, @Nullable Throwable error) {
-			closeDirect(slot, () -> callback.done(result, error));
-		}
-	}
-
-	/**
-	 * A whole file as separate requests: open, statx for the size, reads into a pooled buffer copied into
-	 * the array, close. A regular file ends where a read comes back short at the size statx gave; any other
-	 * file (a pipe, a character device, a /proc file, whose size says nothing) only at a read of nothing.
-	 * The descriptor is closed whatever happens, by the last completion; nothing else can see it.
+	 * A whole file read with separate requests into a pooled buffer copied into the array, then closed:
+	 * either one it opens (open, statx for the size, reads at positions) or the rest of one a chain opened
+	 * into a direct descriptor (reads at the descriptor's position, sized by a statx of the path). A regular
+	 * file whose own statx gave its size ends where a read comes back short at that size; any other file (a
+	 * pipe, a character device, a /proc file, whose size says nothing, or a size only the path gave) ends at
+	 * a read of nothing. The descriptor is closed whatever happens, by the last completion, and only then
+	 * is the callback told; nothing else can see the descriptor.
 	 */
 	private final class WholeFileReader implements IoCompletion {
 		private final OpenSpec spec;
 		private final WholeFileCallback callback;
 		private int fd = -1;
+		/** The direct descriptor a chain opened, or -1 for a descriptor of this reader's own ({@link #fd}). */
+		private int slot = -1;
 		private byte[] bytes = new byte[0];
 		private int filled;
 		private int asked;
+		/** The size a short read may end at (a regular file's own statx), or -1. */
 		private long size = -1;
 
 		WholeFileReader(OpenSpec spec, WholeFileCallback callback) {
 			this.spec = spec;
 			this.callback = callback;
+		}
+
+		/** Takes over the direct descriptor {@code slot} a chain opened (and read nothing else of). */
+		WholeFileReader onSlot(int directSlot) {
+			slot = directSlot;
+			return this;
 		}
 
 		void open() {
@@ -405,13 +348,29 @@ public abstract class NativeLoop extends IoLoop {
 			callback.waitingFor(open);
 		}
 
+		/**
+		 * Goes on after {@code start} through the direct descriptor, into an array of {@code pathSize} bytes
+		 * when that is known: the size of what the path names now, which only sizes the array.
+		 */
+		void readOn(byte[] start, long pathSize) {
+			bytes = pathSize > start.length ? Arrays.copyOf(start, (int) pathSize) : start;
+			filled = start.length;
+			readMore();
+		}
+
 		/** Reads what the array has room for and one byte more. */
 		private void readMore() {
 			asked = (int) Math.min(WHOLE_FILE_CHUNK, bytes.length - filled + 1L);
 			IoRequest read = new IoRequest(IoRequest.READ, null, this).use(buffers.acquire(asked, BufferPool.PAGE));
 			read.length = asked;
-			read.offset = filled;
-			read.fd = fd;
+			if (slot >= 0) {
+				read.directSlot = slot;
+				read.offset = -1; // the descriptor's position, where the chain's reads left it
+			}
+			else {
+				read.fd = fd;
+				read.offset = filled;
+			}
 			read.onCompletionFailure = t -> finish(null, t);
 			submit(read);
 			callback.waitingFor(read);
@@ -420,7 +379,7 @@ public abstract class NativeLoop extends IoLoop {
 		@Override
 		public void onComplete(IoRequest read, long result) {
 			if (result < 0) {
-				finish(null, new dev.reactoraio.AioIOException((int) -result, "read", spec.path, read.offset, read.length));
+				finish(null, new dev.reactoraio.AioIOException((int) -result, "read", spec.path, filled, read.length));
 				return;
 			}
 			int n = (int) result;
@@ -433,7 +392,7 @@ public abstract class NativeLoop extends IoLoop {
 				finish(null, e);
 				return;
 			}
-			java.util.Objects.requireNonNull(read.memory).get(0, bytes, filled, n);
+			Objects.requireNonNull(read.memory).get(0, bytes, filled, n);
 			filled += n;
 			if (n == 0 || n < asked && filled == size) {
 				finish(filled == bytes.length ? bytes : Arrays.copyOf(bytes, filled), null);
@@ -443,9 +402,14 @@ public abstract class NativeLoop extends IoLoop {
 			}
 		}
 
-		/** Closes the descriptor, then tells the callback: the file is closed before the Mono signals. */
-		private void finish(byte @Nullable [] result, @Nullable Throwable error) {
-			submit(closeRequest(fd, (r, ignored) -> callback.done(result, error))); // once, even if it throws
+		/** Closes the descriptor, then tells the callback (once, even if it throws): closed before the Mono signals. */
+		void finish(byte @Nullable [] result, @Nullable Throwable error) {
+			if (slot >= 0) {
+				closeDirect(slot, () -> callback.done(result, error));
+			}
+			else {
+				submit(closeRequest(fd, (r, ignored) -> callback.done(result, error)));
+			}
 		}
 	}
 

@@ -182,7 +182,7 @@ final class MonoFileOp<T> extends Mono<T> {
 		}
 
 		/** The kernel's answer to our own cancellation is not an error anyone needs to hear about. */
-		private static boolean causedByCancel(Throwable error) {
+		static boolean causedByCancel(Throwable error) {
 			return error instanceof AioIOException && ((AioIOException) error).errno() == Errno.ECANCELED;
 		}
 

@@ -102,8 +102,7 @@ final class MonoReadAllBytes extends Mono<byte[]> {
 			else if (!isCancelled()) {
 				actual.onError(error != null ? error : new IllegalStateException("readAllBytes failed"));
 			}
-			else if (error != null && !(error instanceof dev.reactoraio.AioIOException
-					&& ((dev.reactoraio.AioIOException) error).errno() == dev.reactoraio.internal.jnr.Errno.ECANCELED)) {
+			else if (error != null && !MonoFileOp.Op.causedByCancel(error)) {
 				Operators.onErrorDropped(error, currentContext());
 			}
 		}
