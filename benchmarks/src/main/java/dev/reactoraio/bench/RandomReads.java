@@ -17,6 +17,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
@@ -39,7 +40,24 @@ final class RandomReads {
 
 	static final int BLOCK = 4096;
 
+	/** Runs so far: every run reads its own blocks, and no round repeats another's. */
+	private static final AtomicLong RUNS = new AtomicLong();
+
 	private RandomReads() {
+	}
+
+	/**
+	 * The positions of lane {@code lane} of a run with {@code base} from {@link #runBase()}. Seeds one apart
+	 * give unrelated sequences; seeds a multiple of SplittableRandom's gamma apart give the same sequence
+	 * shifted, so that every lane read the blocks of the others, moments apart, from the CPU's caches.
+	 */
+	static SplittableRandom laneRandom(long base, int lane) {
+		return new SplittableRandom(base + lane);
+	}
+
+	/** A base for {@link #laneRandom}, new for every run. */
+	static long runBase() {
+		return RUNS.incrementAndGet() << 20;
 	}
 
 	/** {@code path} opened for reading with {@code resources}, with O_DIRECT when {@code direct}. */
@@ -58,6 +76,7 @@ final class RandomReads {
 		final long blocks;
 		final long deadline;
 		final Latency latency = new Latency();
+		final long base = runBase();
 		final CountDownLatch done;
 		final AtomicReference<Throwable> error = new AtomicReference<>();
 
@@ -157,11 +176,12 @@ final class RandomReads {
 			long blocks = path.toFile().length() / BLOCK;
 			long deadline = System.nanoTime() + duration.toNanos();
 			Latency latency = new Latency();
+			long base = runBase();
 			Meter meter = Meter.start();
 			long ops = Flux.range(0, depth)
 					.flatMap(lane -> {
 						ByteBuffer buffer = alignedBlock();
-						SplittableRandom random = new SplittableRandom(lane * 0x9E3779B97F4A7C15L);
+						SplittableRandom random = laneRandom(base, lane);
 						return Mono.defer(() -> {
 							long start = System.nanoTime();
 							return file.read(buffer.clear(), random.nextLong(blocks) * BLOCK)
@@ -213,7 +233,7 @@ final class RandomReads {
 			long blocks = path.toFile().length() / BLOCK;
 			long deadline = System.nanoTime() + duration.toNanos();
 			Latency latency = new Latency();
-			SplittableRandom random = new SplittableRandom(42);
+			SplittableRandom random = laneRandom(runBase(), 0);
 			Meter meter = Meter.start();
 			long ops = Flux.defer(() -> {
 				long start = System.nanoTime();
@@ -263,7 +283,7 @@ final class RandomReads {
 
 		ClosedLoop(Lanes lanes, int seed) {
 			this.lanes = lanes;
-			this.random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L);
+			this.random = laneRandom(lanes.base, seed);
 		}
 
 		/** Issues the next read, or counts the lane out once the deadline has passed. */
@@ -371,6 +391,7 @@ final class RandomReads {
 		@Override
 		Run run(Duration duration) throws Exception {
 			long blocks = path.toFile().length() / BLOCK;
+			long base = runBase();
 			Latency latency = new Latency();
 			Meter meter = new Meter();
 			CyclicBarrier start = new CyclicBarrier(depth + 1);
@@ -381,7 +402,7 @@ final class RandomReads {
 				int lane = i;
 				threads[i] = new Thread(() -> {
 					ByteBuffer buffer = alignedBlock();
-					SplittableRandom random = new SplittableRandom(lane * 0x9E3779B97F4A7C15L);
+					SplittableRandom random = laneRandom(base, lane);
 					try {
 						start.await();
 						long deadline = System.nanoTime() + duration.toNanos();

@@ -44,7 +44,7 @@ final class RangeReads {
 
 	/** The ranges of list {@code n} in a file of {@code size} bytes. */
 	static List<FileRange> list(long size, int n) {
-		SplittableRandom random = new SplittableRandom(0x5eed + n * 0x9E3779B97F4A7C15L);
+		SplittableRandom random = new SplittableRandom(0x5eed + n);
 		List<FileRange> ranges = new ArrayList<>();
 		long stride = size / ROW_GROUPS / BLOCK * BLOCK;
 		for (int group = 0; group < ROW_GROUPS; group++) {

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +31,31 @@ class BenchSmokeTest {
 		Map<String, Object> json = Json.parseObject(Files.readString(out.resolve("results.json")));
 		assertEquals(4, ((List<?>) json.get("rows")).size());
 		assertTrue(Json.number(json, "rows", 0, "median") > 0);
+	}
+
+	/**
+	 * Lanes of one run draw unrelated blocks, and so do two runs: seeds a multiple of SplittableRandom's
+	 * gamma apart made every lane read the blocks the lane before it had just read.
+	 */
+	@Test
+	void lanesAndRunsReadTheirOwnBlocks() {
+		long blocks = 2L << 30 >> 12;
+		int lanes = 32;
+		int draws = 2_000;
+		Set<Long> seen = new HashSet<>();
+		int repeats = 0;
+		for (long base : new long[] {RandomReads.runBase(), RandomReads.runBase()}) {
+			for (int lane = 0; lane < lanes; lane++) {
+				SplittableRandom random = RandomReads.laneRandom(base, lane);
+				for (int i = 0; i < draws; i++) {
+					if (!seen.add(random.nextLong(blocks))) {
+						repeats++;
+					}
+				}
+			}
+		}
+		// 128,000 uniform draws of 524,288 blocks repeat about 14,400 times (n - N(1 - e^(-n/N)))
+		assertTrue(repeats > 12_000 && repeats < 17_000, "blocks drawn again: " + repeats);
 	}
 
 	@Test
