@@ -220,6 +220,9 @@ public final class AioLoop extends NativeLoop {
 			for (int i = 0; i < n; i++) {
 				int event = Iocb.EVENT_SIZE * i;
 				onEvent(eventView.getLong(event), eventView.getLong(event + 16));
+				if ((i + 1) % SUBMIT_EVERY == 0 && !toSubmit.isEmpty()) {
+					submitQueued();
+				}
 			}
 			total += n;
 			if (n < capacityEvents) {

@@ -58,6 +58,8 @@ public final class UringLoop extends NativeLoop {
 	private final ArrayDeque<IoRequest> overflow = new ArrayDeque<>();
 	/** Chains that found no free direct descriptor, to complete (unissued) at the start of the next turn. */
 	private final ArrayDeque<IoRequest> slotless = new ArrayDeque<>();
+	/** Completions handled since the SQ was last handed to the kernel within this drain ({@link #SUBMIT_EVERY}). */
+	private int sinceSubmit;
 	private final CompletionQueue.Handler onCqe = this::onCqe;
 	private int lastEnterErrno;
 	/** Free slots of the registered (direct descriptor) file table; empty when the kernel has none. */
@@ -488,6 +490,7 @@ public final class UringLoop extends NativeLoop {
 				lastEnterErrno = 0;
 			}
 		}
+		sinceSubmit = 0;
 		ring.cq.drain(onCqe);
 	}
 
@@ -522,6 +525,10 @@ public final class UringLoop extends NativeLoop {
 		}
 		else {
 			complete(userData, res);
+			if (++sinceSubmit == SUBMIT_EVERY) {
+				sinceSubmit = 0;
+				submitQueued();
+			}
 		}
 	}
 
