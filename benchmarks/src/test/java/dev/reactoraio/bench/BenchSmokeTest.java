@@ -35,7 +35,7 @@ class BenchSmokeTest {
 
 	/**
 	 * Lanes of one run draw unrelated blocks, and so do two runs: seeds a multiple of SplittableRandom's
-	 * gamma apart made every lane read the blocks the lane before it had just read.
+	 * gamma apart made lane k draw lane 0's blocks shifted by k draws.
 	 */
 	@Test
 	void lanesAndRunsReadTheirOwnBlocks() {
