@@ -153,7 +153,8 @@ public final class AioLoop extends NativeLoop {
 	}
 
 	/** io_submit of everything queued this turn; a partial submission keeps the rest for the next call. */
-	private void submitQueued() {
+	@Override
+	protected void submitQueued() {
 		while (!toSubmit.isEmpty()) {
 			int n = 0;
 			for (IoRequest request : toSubmit) {
@@ -212,6 +213,7 @@ public final class AioLoop extends NativeLoop {
 
 	private int reap() {
 		int total = 0;
+		batchStarts();
 		while (true) {
 			int n = Native.ioGetevents(context, 0, capacityEvents, eventBuffer, zeroTimeout);
 			if (n <= 0) {
@@ -220,9 +222,7 @@ public final class AioLoop extends NativeLoop {
 			for (int i = 0; i < n; i++) {
 				int event = Iocb.EVENT_SIZE * i;
 				onEvent(eventView.getLong(event), eventView.getLong(event + 16));
-				if ((i + 1) % SUBMIT_EVERY == 0 && !toSubmit.isEmpty()) {
-					submitQueued();
-				}
+				handledInBatch();
 			}
 			total += n;
 			if (n < capacityEvents) {

@@ -381,7 +381,7 @@ public abstract class IoLoop implements Executor {
 			if (--request.pending > 0) {
 				return;
 			}
-			result = chainOutcome(results);
+			result = request.chainOutcome();
 		}
 		retired(request);
 		inFlight -= request.completions;
@@ -394,20 +394,6 @@ public abstract class IoLoop implements Executor {
 		while (!waiting.isEmpty() && inFlight + waiting.peek().completions <= capacity) {
 			start(waiting.poll());
 		}
-	}
-
-	/**
-	 * What a chain counts as in the statistics: the first step that failed, else 0. Its last step is left
-	 * out: in a whole-file chain that is the read of a few bytes more that does not wait, whose EAGAIN only
-	 * means the file is read on (the issuer sees every step's result either way).
-	 */
-	private static long chainOutcome(long[] results) {
-		for (int i = 0; i < results.length - 1; i++) {
-			if (results[i] < 0) {
-				return results[i];
-			}
-		}
-		return 0;
 	}
 
 	/** Engine, loop thread: every completion of a request arrived; release what the engine held for it. */

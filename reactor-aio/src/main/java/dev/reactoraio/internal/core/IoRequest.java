@@ -1,7 +1,9 @@
 package dev.reactoraio.internal.core;
 
 import java.nio.ByteBuffer;
+import java.util.Objects;
 
+import dev.reactoraio.internal.jnr.Errno;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,6 +62,15 @@ public final class IoRequest {
 
 	/** The steps (and completions) of an {@link #OPEN_READ}. */
 	public static final int OPEN_READ_STEPS = 3;
+
+	/**
+	 * Whether a result of an {@link #OPEN_READ}'s last read, which does not wait, proves nothing: a pipe
+	 * between pieces says EAGAIN, a file that cannot read without waiting (a pipe, a /proc file)
+	 * EOPNOTSUPP. Neither is an error: the file is read on.
+	 */
+	public static boolean probeProvesNothing(long result) {
+		return result == -Errno.EAGAIN || result == -Errno.EOPNOTSUPP;
+	}
 
 	/** Where an {@link #OPEN_READ} reads to in its buffer: the path comes first. */
 	public static final int DATA_OFFSET = 4096;
@@ -178,6 +189,21 @@ public final class IoRequest {
 		offloaded = false;
 		pending = 0;
 		directSlot = -1;
+	}
+
+	/**
+	 * What a finished chain counts as in the loop's statistics: its first failed step, else 0. The last
+	 * step, an {@link #OPEN_READ}'s read that does not wait, is left out: its EAGAIN only means the file is
+	 * read on (the issuer sees every step's result either way).
+	 */
+	long chainOutcome() {
+		long[] steps = Objects.requireNonNull(results);
+		for (int i = 0; i < steps.length - 1; i++) {
+			if (steps[i] < 0) {
+				return steps[i];
+			}
+		}
+		return 0;
 	}
 
 	/** A request producing {@code completions} completions (a linked chain of that many steps). */

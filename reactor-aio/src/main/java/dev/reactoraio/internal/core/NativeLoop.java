@@ -32,13 +32,32 @@ public abstract class NativeLoop extends IoLoop {
 	 * work of the other 31 (W1 at depth 32: about 15 % more reads per second). Every completion would be
 	 * too often: a page-cached read runs inside its submission, and a system call per read cost W2 a third.
 	 */
-	protected static final int SUBMIT_EVERY = 8;
+	private static final int SUBMIT_EVERY = 8;
+
+	/** Loop thread: completions handled since the engine last handed its queue to the kernel in this batch. */
+	private int handledSinceSubmit;
 
 	/** Logical block size per block device (major:minor), read from sysfs once. */
 	private static final ConcurrentHashMap<Long, Integer> LOGICAL_BLOCK_SIZE = new ConcurrentHashMap<>();
 
 	protected NativeLoop(String name, BlockingPool blockingPool) {
 		super(name, blockingPool, true);
+	}
+
+	/** Engine, loop thread: hands what is queued for the kernel to it now, without waiting. */
+	protected abstract void submitQueued();
+
+	/** Engine, loop thread: a batch of completions is about to be handled. */
+	protected final void batchStarts() {
+		handledSinceSubmit = 0;
+	}
+
+	/** Engine, loop thread: one completion of the batch ran; every {@link #SUBMIT_EVERY}, what was issued is submitted. */
+	protected final void handledInBatch() {
+		if (++handledSinceSubmit == SUBMIT_EVERY) {
+			handledSinceSubmit = 0;
+			submitQueued();
+		}
 	}
 
 	@Override
@@ -159,18 +178,10 @@ public abstract class NativeLoop extends IoLoop {
 		if (results[1] < 0) {
 			return new dev.reactoraio.AioIOException((int) -results[1], "read", spec.path, 0, length);
 		}
-		if (results[2] < 0 && !probeProvesNothing(results[2])) {
+		if (results[2] < 0 && !IoRequest.probeProvesNothing(results[2])) {
 			return new dev.reactoraio.AioIOException((int) -results[2], "read", spec.path, results[1], IoRequest.PROBE_BYTES);
 		}
 		return null;
-	}
-
-	/**
-	 * The chain's last read does not wait: a pipe between pieces says EAGAIN, a file that cannot read
-	 * without waiting (a pipe, a /proc file) EOPNOTSUPP. Neither is an error: the file is read on.
-	 */
-	private static boolean probeProvesNothing(long result) {
-		return result == -Errno.EAGAIN || result == -Errno.EOPNOTSUPP;
 	}
 
 	/** The chain's three results: the whole file, or an error, or more to read through the same descriptor. */

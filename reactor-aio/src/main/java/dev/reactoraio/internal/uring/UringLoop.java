@@ -58,8 +58,6 @@ public final class UringLoop extends NativeLoop {
 	private final ArrayDeque<IoRequest> overflow = new ArrayDeque<>();
 	/** Chains that found no free direct descriptor, to complete (unissued) at the start of the next turn. */
 	private final ArrayDeque<IoRequest> slotless = new ArrayDeque<>();
-	/** Completions handled since the SQ was last handed to the kernel within this drain ({@link #SUBMIT_EVERY}). */
-	private int sinceSubmit;
 	private final CompletionQueue.Handler onCqe = this::onCqe;
 	private int lastEnterErrno;
 	/** Free slots of the registered (direct descriptor) file table; empty when the kernel has none. */
@@ -419,8 +417,9 @@ public final class UringLoop extends NativeLoop {
 		}
 	}
 
-	/** Submits what the SQ holds without waiting, to make room. */
-	private void submitQueued() {
+	/** Submits what the SQ holds without waiting (to make room, or from {@link #handledInBatch}). */
+	@Override
+	protected void submitQueued() {
 		int toSubmit = ring.sq.flush();
 		if (toSubmit > 0) {
 			int r = ring.enter(toSubmit, 0, 0);
@@ -490,7 +489,7 @@ public final class UringLoop extends NativeLoop {
 				lastEnterErrno = 0;
 			}
 		}
-		sinceSubmit = 0;
+		batchStarts();
 		ring.cq.drain(onCqe);
 	}
 
@@ -525,10 +524,7 @@ public final class UringLoop extends NativeLoop {
 		}
 		else {
 			complete(userData, res);
-			if (++sinceSubmit == SUBMIT_EVERY) {
-				sinceSubmit = 0;
-				submitQueued();
-			}
+			handledInBatch();
 		}
 	}
 
