@@ -28,6 +28,7 @@ import reactor.netty.ByteBufFlux;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.ConnectionProvider;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -148,6 +149,35 @@ class AioFileHandlerTest {
 		assertOnlyFiles("data.bin");
 	}
 
+	/**
+	 * A file response ends on the server after the client has all of it, so the client's next request
+	 * on the same connection can arrive while the server is still finishing: the server must go on
+	 * reading that connection. Reactor Netty before 1.3.8 stopped reading it now and then
+	 * (reactor-netty#4361), and a client waited forever for its answer; this asks a few hundred times.
+	 */
+	@Test
+	void aConnectionKeepsBeingReadAfterFileResponses() {
+		ConnectionProvider one = ConnectionProvider.create("one-connection", 1);
+		try {
+			HttpClient single = HttpClient.create(one).baseUrl("http://127.0.0.1:" + server.port());
+			String etag = get(single, "/data.bin", null).headers.get(HttpHeaderNames.ETAG);
+			for (int i = 0; i < 300; i++) {
+				int at = i % 1000;
+				Response range = get(single, "/data.bin", headers -> headers.set(HttpHeaderNames.RANGE,
+						"bytes=" + at + "-" + (at + 4)));
+				assertEquals(206, range.status, "request " + i);
+				assertArrayEquals(Arrays.copyOfRange(data, at, at + 5), range.body, "request " + i);
+				assertEquals(304, get(single, "/data.bin", headers -> headers.set(HttpHeaderNames.IF_NONE_MATCH, etag))
+						.status, "request " + i);
+				assertEquals(412, get(single, "/data.bin", headers -> headers.set(HttpHeaderNames.IF_MATCH, "\"other\""))
+						.status, "request " + i);
+			}
+		}
+		finally {
+			one.disposeLater().block(TIMEOUT);
+		}
+	}
+
 	@Test
 	void uploadsCreateThenReplaceAFile() throws IOException {
 		byte[] first = "first version".getBytes(StandardCharsets.UTF_8);
@@ -191,6 +221,10 @@ class AioFileHandlerTest {
 	}
 
 	private Response get(String uri, java.util.function.Consumer<HttpHeaders> headers) {
+		return get(client, uri, headers);
+	}
+
+	private static Response get(HttpClient client, String uri, java.util.function.Consumer<HttpHeaders> headers) {
 		return client.headers(h -> {
 					if (headers != null) {
 						headers.accept(h);
