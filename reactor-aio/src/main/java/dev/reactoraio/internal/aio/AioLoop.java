@@ -211,10 +211,15 @@ public final class AioLoop extends NativeLoop {
 		reap();
 	}
 
+	/**
+	 * Reaps what completed, up to {@link #REAP_ROUNDS} full event arrays: the completions hand new reads to
+	 * the kernel as they go, and a bound keeps a reader that issues its next read from each completion from
+	 * holding the loop (and its tasks: a close, a cancel) for ever. What is left is reaped on the next turn.
+	 */
 	private int reap() {
 		int total = 0;
 		batchStarts();
-		while (true) {
+		for (int round = 0; round < REAP_ROUNDS; round++) {
 			int n = Native.ioGetevents(context, 0, capacityEvents, eventBuffer, zeroTimeout);
 			if (n <= 0) {
 				return total;
@@ -229,7 +234,11 @@ public final class AioLoop extends NativeLoop {
 				return total;
 			}
 		}
+		return total;
 	}
+
+	/** Full event arrays {@link #reap} takes in one turn. */
+	private static final int REAP_ROUNDS = 2;
 
 	/**
 	 * A read asked with RWF_NOWAIT that would have blocked comes back EAGAIN (EOPNOTSUPP where the file

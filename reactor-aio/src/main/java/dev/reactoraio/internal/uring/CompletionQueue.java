@@ -57,11 +57,18 @@ final class CompletionQueue {
 		return head == lvTail();
 	}
 
-	/** Hands every posted CQE to {@code handler}, returning each slot to the kernel before the handler runs. */
+	/**
+	 * Hands the posted CQEs to {@code handler}, returning each slot to the kernel before the handler runs:
+	 * those posted before the call and those posted while it runs, up to one queue's worth ({@link #entries}).
+	 * The bound is what lets the loop's tasks (a close, a cancel, a new subscriber) run: a handler that
+	 * submits new work (the loop does every few completions) gets page-cached reads completed inside that
+	 * submission, and without a bound a reader that issues its next read from each completion would keep
+	 * this call going for ever. What is left is handed over on the next call.
+	 */
 	int drain(Handler handler) {
 		int count = 0;
 		int tail = lvTail();
-		while (head != tail) {
+		while (head != tail && count < entries) {
 			int base = cqesOffset + (head & mask) * CQE_SIZE;
 			long userData = ring.getLong(base);
 			int res = ring.getInt(base + 8);
