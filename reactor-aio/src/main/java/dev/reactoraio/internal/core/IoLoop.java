@@ -264,16 +264,26 @@ public abstract class IoLoop implements Executor {
 	 * {@code AsynchronousCloseException}, whoever issues it (a subscriber, or a continuation: the next
 	 * chunks of a stream, truncate after its size query, force after earlier writes). A request admitted
 	 * before stays counted by the file until its completion (and whatever that completion issued) ran, and
-	 * only then may the file's descriptors be closed; see {@link FileHandle}.
+	 * only then may the file's descriptors be closed; see {@link FileHandle}. A read of a file whose
+	 * reads spread over the loops may be submitted on a loop that is not the file's: it passes the same
+	 * gate through the file's atomic count ({@link FileHandle#admitElsewhere}).
 	 */
 	public final void submit(IoRequest request) {
 		FileHandle file = request.file;
 		if (file != null) {
-			if (file.isClosing()) {
+			if (file.loop != this) {
+				if (!file.admitElsewhere()) { // a read of a file whose reads spread (FileHandle#readLoop)
+					refuse(request);
+					return;
+				}
+			}
+			else if (file.isClosing()) {
 				refuse(request);
 				return;
 			}
-			file.issued(request);
+			else {
+				file.issued(request);
+			}
 		}
 		submitted++;
 		if (inFlight + request.completions <= capacity && waiting.isEmpty()) {
@@ -308,7 +318,8 @@ public abstract class IoLoop implements Executor {
 
 	private void start(IoRequest request) {
 		FileHandle file = request.file;
-		if (request.cancelled || terminated || file != null && file.isClosing()) {
+		if (request.cancelled || terminated
+				|| file != null && (file.loop == this ? file.isClosing() : file.closedElsewhere())) {
 			if (!request.cancelled && !terminated) {
 				// admitted before close began, still waiting for room: close wins, the descriptor is not used
 				request.failure = new AsynchronousCloseException();
@@ -415,12 +426,16 @@ public abstract class IoLoop implements Executor {
 			latencyNanos += System.nanoTime() - request.issuedAt;
 		}
 		FileHandle file = request.file;
-		if (file != null) {
+		boolean home = file != null && file.loop == this;
+		if (home) {
 			file.completed(request, result);
 		}
 		deliver(request, result);
-		if (file != null) {
+		if (home) {
 			file.settled();
+		}
+		else if (file != null) {
+			file.settledElsewhere();
 		}
 	}
 

@@ -15,9 +15,12 @@ public final class NativeFile extends FileHandle {
 	/** The page-cache descriptor of a direct file; {@code fd} otherwise. */
 	public final int bufferedFd;
 
-	/** Kernel AIO, loop thread: whether reads still ask for RWF_NOWAIT. */
-	public boolean aioNowait = true;
-	/** Kernel AIO, loop thread: NOWAIT reads refused in a row. */
+	/**
+	 * Kernel AIO, the threads of the loops the file's reads go to ({@link FileHandle#readLoop}): whether
+	 * reads still ask for RWF_NOWAIT. A hint: a loop that reads it late asks once more and is refused.
+	 */
+	public volatile boolean aioNowait = true;
+	/** Kernel AIO, as {@link #aioNowait}: NOWAIT reads refused in a row (a racing count only delays the switch). */
 	public int nowaitRefusals;
 
 	NativeFile(Path path, IoLoop loop, OpenSpec spec, int fd, int bufferedFd) {

@@ -57,6 +57,9 @@ public final class AsyncFiles {
 					op.fail(error != null ? error : new IllegalStateException("open failed"));
 				}
 				else {
+					if (runtime.spreadsReads()) {
+						handle.spreadReads(runtime.loopArray());
+					}
 					op.succeed(new DefaultAsyncFile(handle, runtime.readahead()));
 				}
 			}), file -> file.close().subscribe(null, e -> { }), null);

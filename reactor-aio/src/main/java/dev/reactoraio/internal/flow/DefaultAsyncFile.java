@@ -326,7 +326,9 @@ final class DefaultAsyncFile implements AsyncFile {
 
 	/** Loop thread: fails {@code op} if {@code handle} is closed or lacks the mode it needs. */
 	static boolean usable(FileHandle handle, MonoFileOp.Op<?> op, boolean read, boolean write) {
-		if (handle.isClosing()) {
+		// isOpen, not the loop's own isClosing: a read whose file's reads spread may be on another loop
+		// (both change together, on the file's loop); the admission gate itself is in IoLoop.submit
+		if (!handle.isOpen()) {
 			op.fail(new ClosedChannelException());
 			return false;
 		}

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoCompletion;
 import dev.reactoraio.internal.core.IoErrors;
+import dev.reactoraio.internal.core.IoLoop;
 import dev.reactoraio.internal.core.IoRequest;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
@@ -15,6 +16,8 @@ import reactor.core.publisher.Mono;
  * starts the operation and the completion that ends it) and the request; a direct buffer is read into
  * or written from in place, by address, with no view of it made. The buffer is lent as
  * {@link MonoFileOp} describes: back with the signal, or through the discard hook after a cancel.
+ * A write goes to the file's loop; a read to the loop {@link FileHandle#readLoop} chooses, which is the
+ * file's own unless the file's reads spread over every loop.
  */
 final class MonoTransfer extends Mono<Integer> {
 
@@ -32,21 +35,25 @@ final class MonoTransfer extends Mono<Integer> {
 
 	@Override
 	public void subscribe(CoreSubscriber<? super Integer> actual) {
-		Transfer transfer = new Transfer(actual, this);
+		IoLoop loop = write ? file.loop : file.readLoop();
+		Transfer transfer = new Transfer(actual, this, loop);
 		actual.onSubscribe(transfer);
-		file.loop.executeOrRun(transfer);
+		loop.executeOrRun(transfer);
 	}
 
 	/** The subscription, the task that issues the request on the loop, and its completion. */
 	static final class Transfer extends MonoFileOp.Op<Integer> implements Runnable, IoCompletion {
 
+		private final IoLoop loop;
 		private final FileHandle file;
 		private final ByteBuffer buffer;
 		private final long position;
 		private final boolean write;
 
-		Transfer(CoreSubscriber<? super Integer> actual, MonoTransfer parent) {
-			super(actual, parent.file.loop, null, parent.buffer);
+		/** On {@code loop}: the file's own, or for a read, the one {@link FileHandle#readLoop} chose. */
+		Transfer(CoreSubscriber<? super Integer> actual, MonoTransfer parent, IoLoop loop) {
+			super(actual, loop, null, parent.buffer);
+			this.loop = loop;
 			this.file = parent.file;
 			this.buffer = parent.buffer;
 			this.position = parent.position;
@@ -68,9 +75,9 @@ final class MonoTransfer extends Mono<Integer> {
 					return;
 				}
 				IoRequest request = write ? Transfers.write(file, buffer, position, this)
-						: Transfers.read(file, buffer, position, this);
+						: Transfers.read(loop, file, buffer, position, this);
 				track(request);
-				file.loop.submit(request);
+				loop.submit(request);
 			}
 			catch (Throwable t) {
 				fail(t);

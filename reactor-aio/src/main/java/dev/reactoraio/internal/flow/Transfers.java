@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import dev.reactoraio.internal.core.BufferPool;
 import dev.reactoraio.internal.core.FileHandle;
 import dev.reactoraio.internal.core.IoCompletion;
+import dev.reactoraio.internal.core.IoLoop;
 import dev.reactoraio.internal.core.IoRequest;
 import dev.reactoraio.internal.jnr.Native;
 import org.jspecify.annotations.Nullable;
@@ -62,28 +63,37 @@ final class Transfers {
 	 * the number of bytes placed at {@code target.position()} (0 at end of file), or -errno.
 	 */
 	static IoRequest read(FileHandle file, ByteBuffer target, long position, IoCompletion completion) {
+		return read(file.loop, file, target, position, completion);
+	}
+
+	/**
+	 * {@link #read(FileHandle, ByteBuffer, long, IoCompletion)} to be submitted on {@code loop}, the file's
+	 * or one of {@link FileHandle#readLoop}'s: the request and its bounce buffer are that loop's.
+	 */
+	static IoRequest read(IoLoop loop, FileHandle file, ByteBuffer target, long position, IoCompletion completion) {
 		int length = target.remaining();
 		if (!file.direct) {
 			if (target.isDirect()) {
-				return inPlace(file, target, position, completion);
+				return inPlace(loop, file, target, position, completion);
 			}
-			return bounced(file, target, position, position, Math.min(length, MAX_BOUNCE), completion);
+			return bounced(loop, file, target, position, position, Math.min(length, MAX_BOUNCE), completion);
 		}
 		long start = file.alignDown(position);
 		long end = file.alignUp(position + length);
 		if (start == position && end == position + length && inPlace(file, target)) {
-			return inPlace(file, target, position, completion);
+			return inPlace(loop, file, target, position, completion);
 		}
 		long span = Math.min(end - start, file.alignDown(MAX_BOUNCE));
-		return bounced(file, target, position, start, (int) span, completion);
+		return bounced(loop, file, target, position, start, (int) span, completion);
 	}
 
 	/**
 	 * A read straight into {@code target}, in a request the loop takes back after the completion: every
 	 * issuer of {@link #read} drops its reference in the completion (loop thread, the caller's too).
 	 */
-	private static IoRequest inPlace(FileHandle file, ByteBuffer target, long position, IoCompletion completion) {
-		IoRequest request = file.loop.readRequest(file, completion);
+	private static IoRequest inPlace(IoLoop loop, FileHandle file, ByteBuffer target, long position,
+			IoCompletion completion) {
+		IoRequest request = loop.readRequest(file, completion);
 		request.memory = target;
 		request.length = target.remaining();
 		request.offset = position;
@@ -95,10 +105,10 @@ final class Transfers {
 	}
 
 	/** A read of {@code span} bytes at {@code start} into a pooled buffer; the bytes asked for begin at {@code position}. */
-	private static IoRequest bounced(FileHandle file, @Nullable ByteBuffer target, long position, long start, int span,
-			IoCompletion completion) {
-		IoRequest request = (target != null ? file.loop.readRequest(file, completion)
-				: new IoRequest(IoRequest.READ, file, completion)).use(file.loop.buffers.acquire(span, file.memoryAlignment));
+	private static IoRequest bounced(IoLoop loop, FileHandle file, @Nullable ByteBuffer target, long position,
+			long start, int span, IoCompletion completion) {
+		IoRequest request = (target != null ? loop.readRequest(file, completion)
+				: new IoRequest(IoRequest.READ, file, completion)).use(loop.buffers.acquire(span, file.memoryAlignment));
 		request.length = span;
 		request.offset = start;
 		request.copyTo = target != null ? target.duplicate() : null;
@@ -158,11 +168,11 @@ final class Transfers {
 		}
 		long total = remaining(dsts);
 		if (!file.direct) {
-			return bounced(file, null, position, position, (int) Math.min(total, MAX_BOUNCE), completion);
+			return bounced(file.loop, file, null, position, position, (int) Math.min(total, MAX_BOUNCE), completion);
 		}
 		long start = file.alignDown(position);
 		long end = file.alignUp(position + total);
-		return bounced(file, null, position, start, (int) Math.min(end - start, file.alignDown(MAX_BOUNCE)), completion);
+		return bounced(file.loop, file, null, position, start, (int) Math.min(end - start, file.alignDown(MAX_BOUNCE)), completion);
 	}
 
 	/**

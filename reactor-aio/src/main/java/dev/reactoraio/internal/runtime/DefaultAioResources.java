@@ -136,6 +136,20 @@ public final class DefaultAioResources implements AioResources {
 		return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
 	}
 
+	/**
+	 * Whether the positional reads of a file opened for reading alone go to every loop
+	 * ({@link dev.reactoraio.internal.core.FileHandle#spreadReads}): with a native engine and more than one
+	 * loop. NIO's loops hand every transfer to the blocking pool anyway.
+	 */
+	public boolean spreadsReads() {
+		return backend != AioBackend.NIO && loops.length > 1;
+	}
+
+	/** The loops, for {@link dev.reactoraio.internal.core.FileHandle#spreadReads} (which copies them). */
+	public IoLoop[] loopArray() {
+		return loops;
+	}
+
 	public List<IoLoop> loops() {
 		return List.of(loops);
 	}
