@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,6 +20,7 @@ import dev.reactoraio.internal.runtime.DefaultAioResources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -172,34 +174,40 @@ class SpreadReadsTest {
 	/**
 	 * Close races lanes reading on both loops, while other threads open and close files and pipes of their
 	 * own: every read has the file's bytes or fails as a closed channel's does, close completes, nothing
-	 * hangs, and no descriptor of those threads is read from.
+	 * hangs, and no descriptor of those threads is read from. With 4 ring entries most reads wait for room
+	 * on their loop when close comes; odd lanes are cancelled at a random instant as well.
 	 */
 	@ParameterizedTest
-	@EnumSource(value = AioBackend.class, names = {"IO_URING", "LIBAIO"})
-	void closeWaitsForTheReadsOfEveryLoop(AioBackend backend) throws Exception {
-		AioResources resources = resources(backend);
+	@CsvSource({"IO_URING, 256", "IO_URING, 4", "LIBAIO, 256", "LIBAIO, 4"})
+	void closeWaitsForTheReadsOfEveryLoop(AioBackend backend, int ringEntries) throws Exception {
+		EnvironmentExpectationTest.assumeAvailable(backend);
+		AioResources resources = AioResources.builder("spread-close-" + backend).backend(backend).rings(2)
+				.ringEntries(ringEntries).build();
+		made.add(resources);
 		byte[] content = content();
 		Path path = file(content);
 		Victims victims = new Victims(Files.createDirectories(dir.resolve("victims")), 32, 1);
 		AtomicLong wrong = new AtomicLong();
-		AtomicLong closedErrors = new AtomicLong();
+		AtomicLong ended = new AtomicLong();
 		AtomicLong reads = new AtomicLong();
+		Set<String> readers = ConcurrentHashMap.newKeySet();
 		try {
 			for (int round = 0; round < 200; round++) {
-				Set<OpenOption> options = round % 3 == 0 ? Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT)
+				Set<OpenOption> options = round % 5 == 0 ? Set.of(StandardOpenOption.READ, AioOpenOption.DIRECT)
 						: Set.of(StandardOpenOption.READ);
 				AsyncFile file = AsyncFile.open(path, options, resources).block(Duration.ofSeconds(10));
 				Mono<Long> lanes = Flux.range(0, 16)
 						.flatMap(lane -> {
 							ByteBuffer buffer = ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK);
 							long[] position = new long[1];
-							return Mono.defer(() -> {
+							Flux<Integer> reading = Mono.defer(() -> {
 										buffer.clear().limit(BLOCK);
 										position[0] = (long) ThreadLocalRandom.current().nextInt(SIZE / BLOCK) * BLOCK;
 										return file.read(buffer, position[0]);
 									})
 									.doOnNext(count -> {
 										reads.incrementAndGet();
+										readers.add(Thread.currentThread().getName());
 										byte[] got = new byte[count];
 										buffer.get(0, got);
 										if (count != BLOCK || !java.util.Arrays.equals(got,
@@ -207,13 +215,15 @@ class SpreadReadsTest {
 											wrong.incrementAndGet();
 										}
 									})
-									.repeat()
-									.onErrorResume(e -> {
-										if (e instanceof ClosedChannelException) { // AsynchronousCloseException is one too
-											closedErrors.incrementAndGet();
-											return Mono.empty();
-										}
-										return Mono.error(e);
+									.repeat();
+							if (lane % 2 == 1) {
+								reading = reading.take(Duration.ofNanos(ThreadLocalRandom.current().nextLong(3_000_000)));
+							}
+							return reading
+									.doOnComplete(ended::incrementAndGet)
+									.onErrorResume(ClosedChannelException.class, e -> { // AsynchronousCloseException too
+										ended.incrementAndGet();
+										return Mono.empty();
 									});
 						}, 16)
 						.count();
@@ -228,10 +238,43 @@ class SpreadReadsTest {
 		}
 		assertEquals(0, wrong.get(), "reads with other bytes than the file's");
 		assertEquals(0, victims.harm(), victims.report());
-		assertTrue(closedErrors.get() >= 200 * 16, "every lane ends with the close: " + closedErrors);
-		assertTrue(reads.get() > 0);
+		assertEquals(200 * 16, ended.get(), "every lane ends: cancelled, or with the close");
 		for (IoLoop loop : ((DefaultAioResources) resources).loops()) {
-			assertTrue(loop.stats.submitted() > 0, loop + " issued nothing");
+			assertTrue(readers.stream().anyMatch(name -> name.equals(loop.name())),
+					"reads completed on " + readers + ", never on " + loop.name());
+		}
+	}
+
+	/**
+	 * Disposing the resources while lanes read on both loops: every lane ends (with the close of its file,
+	 * or the loop's end), the disposal completes, nothing hangs.
+	 */
+	@ParameterizedTest
+	@EnumSource(value = AioBackend.class, names = {"IO_URING", "LIBAIO"})
+	void disposingWhileReadsSpreadEndsEveryReader(AioBackend backend) throws Exception {
+		EnvironmentExpectationTest.assumeAvailable(backend);
+		byte[] content = content();
+		Path path = file(content);
+		for (int round = 0; round < 30; round++) {
+			AioResources resources = AioResources.builder("spread-dispose-" + backend).backend(backend).rings(2).build();
+			AsyncFile file = AsyncFile.open(path, Set.of(StandardOpenOption.READ), resources)
+					.block(Duration.ofSeconds(10));
+			AtomicLong ended = new AtomicLong();
+			Mono<Long> lanes = Flux.range(0, 16)
+					.flatMap(lane -> {
+						ByteBuffer buffer = ByteBuffer.allocateDirect(BLOCK);
+						return Mono.defer(() -> file.read(buffer.clear(),
+										(long) ThreadLocalRandom.current().nextInt(SIZE / BLOCK) * BLOCK))
+								.repeat()
+								.onErrorResume(e -> {
+									ended.incrementAndGet(); // closed by the disposal, or refused by a loop that ended
+									return Mono.empty();
+								});
+					}, 16)
+					.count();
+			Mono<Void> dispose = Mono.delay(Duration.ofMillis(round % 4)).then(resources.disposeLater());
+			Mono.when(lanes, dispose).block(Duration.ofSeconds(30));
+			assertEquals(16, ended.get(), "readers that ended in round " + round);
 		}
 	}
 }

@@ -148,12 +148,15 @@ public abstract class FileHandle {
 	 */
 	public final IoLoop readLoop() {
 		IoLoop[] loops = readLoops;
-		if (loops == null) {
+		if (loops == null || loop.isEnding()) {
 			return loop;
 		}
 		IoLoop own = null;
-		IoLoop least = loops[0];
+		IoLoop least = loop;
 		for (IoLoop candidate : loops) {
+			if (candidate.isEnding()) {
+				continue; // resources being disposed: a loop with no file of its own may end before this file's
+			}
 			if (candidate.inLoop()) {
 				own = candidate;
 			}
@@ -164,8 +167,13 @@ public abstract class FileHandle {
 		if (own != null) {
 			return own.load() - least.load() <= READ_BALANCE_SLACK ? own : least;
 		}
-		int turn = nextReadLoop++;
-		return loops[Math.floorMod(turn, loops.length)];
+		for (int tries = 0; tries < loops.length; tries++) {
+			IoLoop next = loops[Math.floorMod(nextReadLoop++, loops.length)];
+			if (!next.isEnding()) {
+				return next;
+			}
+		}
+		return loop;
 	}
 
 	/** How many more requests than another loop a caller's own loop may hold and still take its reads. */

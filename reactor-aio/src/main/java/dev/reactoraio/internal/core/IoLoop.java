@@ -2,6 +2,7 @@ package dev.reactoraio.internal.core;
 
 import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -273,7 +274,10 @@ public abstract class IoLoop implements Executor {
 		if (file != null) {
 			if (file.loop != this) {
 				if (!file.admitElsewhere()) { // a read of a file whose reads spread (FileHandle#readLoop)
-					refuse(request);
+					// it never started: the exception of an operation on a closed channel, as DefaultAsyncFile's
+					// own check (which the file's loop runs in the same task as this gate) gives
+					request.failure = new ClosedChannelException();
+					deliver(request, -Errno.EBADF);
 					return;
 				}
 			}
@@ -555,6 +559,7 @@ public abstract class IoLoop implements Executor {
 
 	/** Closes the engine after closing every file still open; completes when the thread has ended. */
 	public final CompletableFuture<Void> shutdown() {
+		ending = true;
 		execute(() -> {
 			if (shuttingDown) {
 				return;
@@ -571,6 +576,14 @@ public abstract class IoLoop implements Executor {
 
 	public final boolean isShuttingDown() {
 		return shuttingDown;
+	}
+
+	/** Set when {@link #shutdown} is called, read from any thread. */
+	private volatile boolean ending;
+
+	/** Any thread: whether the loop was asked to shut down (it may still be running its last requests). */
+	public final boolean isEnding() {
+		return ending;
 	}
 
 	/**
