@@ -164,12 +164,19 @@ class AioFileHandlerUploadTest {
 		assertNoLeak(factory);
 	}
 
+	/**
+	 * The body is parsed whole before the upload starts, and the upload releases the events it does not
+	 * take: the 409 comes as soon as the second part begins, and Spring's reader, cancelled in the middle
+	 * of parsing, can lose a buffer of its own (its boundary matcher holds it), whoever subscribes. That
+	 * failed this test once in a few hundred runs.
+	 */
 	@ParameterizedTest
 	@MethodSource(FACTORIES)
 	void aDirectoryTargetIs409AndLeavesNothing(DataBufferFactory factory) throws IOException {
 		Files.createDirectories(dir.resolve("taken"));
 		Body body = new Body().file("f", "a.bin", bytes(30_000)).file("f", "taken", bytes(30_000));
-		StepVerifier.create(handler.storeParts(events(body, factory, CHUNK),
+		List<PartEvent> parsed = events(body, factory, CHUNK).collectList().block(TIMEOUT);
+		StepVerifier.create(handler.storeParts(Flux.fromIterable(parsed),
 						event -> Mono.just(dir.resolve(event.filename())), 1 << 20))
 				.expectErrorSatisfies(error -> assertEquals(HttpStatus.CONFLICT,
 						((ResponseStatusException) error).getStatusCode()))
