@@ -49,9 +49,9 @@ class CloseUnderReadLoadTest {
 				AsyncFile file = AsyncFile.open(path, options, resources).block(Duration.ofSeconds(10));
 				Mono<Long> readers = Flux.range(0, 16)
 						.flatMap(lane -> {
-							ByteBuffer buffer = ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK);
+							ByteBuffer buffer = TestFiles.alignedDirect(BLOCK);
 							SplittableRandom random = new SplittableRandom(lane);
-							return Mono.defer(() -> file.read(buffer.clear().limit(BLOCK),
+							return Mono.defer(() -> file.read(buffer.clear(),
 											(long) random.nextInt(SIZE / BLOCK) * BLOCK))
 									.repeat()
 									.onErrorResume(ClosedChannelException.class, e -> { // AsynchronousCloseException too

@@ -92,12 +92,12 @@ class SpreadReadsTest {
 				AtomicLong wrong = new AtomicLong();
 				long reads = Flux.range(0, 32)
 						.flatMap(lane -> {
-							ByteBuffer buffer = ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK);
+							ByteBuffer buffer = TestFiles.alignedDirect(BLOCK);
 							SplittableRandom random = new SplittableRandom(lane);
 							long[] position = new long[1];
 							Thread[] last = new Thread[1];
 							return Mono.defer(() -> {
-										buffer.clear().limit(BLOCK);
+										buffer.clear();
 										position[0] = (long) random.nextInt(SIZE / BLOCK) * BLOCK;
 										return file.read(buffer, position[0]);
 									})
@@ -154,7 +154,7 @@ class SpreadReadsTest {
 		try {
 			long[] before = submitted(resources);
 			Flux.range(0, 200)
-					.flatMap(i -> file.read(ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK),
+					.flatMap(i -> file.read(TestFiles.alignedDirect(BLOCK),
 							(long) (i % 256) * BLOCK), 16)
 					.blockLast(Duration.ofSeconds(30));
 			long[] after = submitted(resources);
@@ -198,10 +198,10 @@ class SpreadReadsTest {
 				AsyncFile file = AsyncFile.open(path, options, resources).block(Duration.ofSeconds(10));
 				Mono<Long> lanes = Flux.range(0, 16)
 						.flatMap(lane -> {
-							ByteBuffer buffer = ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK);
+							ByteBuffer buffer = TestFiles.alignedDirect(BLOCK);
 							long[] position = new long[1];
 							Flux<Integer> reading = Mono.defer(() -> {
-										buffer.clear().limit(BLOCK);
+										buffer.clear();
 										position[0] = (long) ThreadLocalRandom.current().nextInt(SIZE / BLOCK) * BLOCK;
 										return file.read(buffer, position[0]);
 									})

@@ -276,13 +276,12 @@ public abstract class IoLoop implements Executor {
 				if (!file.admitElsewhere()) { // a read of a file whose reads spread (FileHandle#readLoop)
 					// it never started: the exception of an operation on a closed channel, as DefaultAsyncFile's
 					// own check (which the file's loop runs in the same task as this gate) gives
-					request.failure = new ClosedChannelException();
-					deliver(request, -Errno.EBADF);
+					refuse(request, new ClosedChannelException());
 					return;
 				}
 			}
 			else if (file.isClosing()) {
-				refuse(request);
+				refuse(request, new AsynchronousCloseException());
 				return;
 			}
 			else {
@@ -299,9 +298,9 @@ public abstract class IoLoop implements Executor {
 		}
 	}
 
-	/** Completes a request of a closing file without issuing it. */
-	private void refuse(IoRequest request) {
-		request.failure = new AsynchronousCloseException();
+	/** Completes a request of a closing file without issuing it, with {@code failure}. */
+	private void refuse(IoRequest request, ClosedChannelException failure) {
+		request.failure = failure;
 		deliver(request, -Errno.EBADF);
 	}
 
@@ -322,8 +321,9 @@ public abstract class IoLoop implements Executor {
 
 	private void start(IoRequest request) {
 		FileHandle file = request.file;
-		if (request.cancelled || terminated
-				|| file != null && (file.loop == this ? file.isClosing() : file.closedElsewhere())) {
+		// isOpen: the file's loop and another loop alike (it turns false as close begins, before the bit that
+		// stops other loops' admissions is set)
+		if (request.cancelled || terminated || file != null && !file.isOpen()) {
 			if (!request.cancelled && !terminated) {
 				// admitted before close began, still waiting for room: close wins, the descriptor is not used
 				request.failure = new AsynchronousCloseException();

@@ -58,7 +58,7 @@ public final class AsyncFiles {
 				}
 				else {
 					if (runtime.spreadsReads()) {
-						handle.spreadReads(runtime.loopArray());
+						handle.spreadReads(runtime.loops());
 					}
 					op.succeed(new DefaultAsyncFile(handle, runtime.readahead()));
 				}

@@ -137,17 +137,12 @@ public final class DefaultAioResources implements AioResources {
 	}
 
 	/**
-	 * Whether the positional reads of a file opened for reading alone go to every loop
-	 * ({@link dev.reactoraio.internal.core.FileHandle#spreadReads}): with a native engine and more than one
-	 * loop. NIO's loops hand every transfer to the blocking pool anyway.
+	 * Whether the positional reads of a file opened for reading alone may go to every loop
+	 * ({@link dev.reactoraio.internal.core.FileHandle#spreadReads} decides which files): with a native
+	 * engine. NIO's loops hand every transfer to the blocking pool anyway.
 	 */
 	public boolean spreadsReads() {
-		return backend != AioBackend.NIO && loops.length > 1;
-	}
-
-	/** The loops, for {@link dev.reactoraio.internal.core.FileHandle#spreadReads} (which copies them). */
-	public IoLoop[] loopArray() {
-		return loops;
+		return backend != AioBackend.NIO;
 	}
 
 	public List<IoLoop> loops() {
