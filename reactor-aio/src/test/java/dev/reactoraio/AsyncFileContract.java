@@ -142,6 +142,64 @@ public abstract class AsyncFileContract {
 		}
 	}
 
+	/**
+	 * A read's Mono is its own first subscription: subscribing it again (repeat, a second subscriber, several
+	 * threads at once) must run the operation again for each, as any cold Mono does, never share one.
+	 */
+	@Test
+	void aMonoSubscribedAgainRunsItsOperationAgain() throws Exception {
+		Path file = TestFiles.randomFile(dir, "again.bin", random, 1 << 20);
+		byte[] head = TestFiles.readWithFileChannel(file, 4096, 4096);
+		AsyncFile f = open(file);
+		try {
+			ByteBuffer dst = ByteBuffer.allocateDirect(4 * 4096).limit(4096);
+			// each subscription reads the buffer's remaining bytes: the next 4 KiB, once the limit moved on
+			List<Integer> counts = f.read(dst, 4096)
+					.doOnNext(n -> dst.limit(Math.min(dst.capacity(), dst.limit() + 4096)))
+					.repeat(3).collectList().block(TIMEOUT);
+			assertEquals(List.of(4096, 4096, 4096, 4096), counts);
+			dst.flip();
+			for (int i = 0; i < 4; i++) {
+				byte[] got = new byte[4096];
+				dst.get(got);
+				assertArrayEquals(head, got, "read " + i + " into the buffer's next 4 KiB");
+			}
+			Mono<Long> size = f.size();
+			int threads = 8;
+			java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+			java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+			List<java.util.concurrent.CompletableFuture<Long>> sizes = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				sizes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+					try {
+						start.await();
+					}
+					catch (Exception e) {
+						throw new IllegalStateException(e);
+					}
+					return size.block(TIMEOUT);
+				}, pool));
+			}
+			try {
+				for (java.util.concurrent.CompletableFuture<Long> each : sizes) {
+					assertEquals(1L << 20, each.get(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+				}
+			}
+			finally {
+				pool.shutdownNow();
+			}
+			ByteBuffer heap = ByteBuffer.allocate(2 * 4096).limit(4096);
+			Mono<Integer> read = f.read(heap, 4096);
+			StepVerifier.create(read).expectNext(4096).verifyComplete();
+			heap.limit(2 * 4096);
+			StepVerifier.create(read, 0).thenRequest(1).expectNext(4096).verifyComplete();
+			assertArrayEquals(head, Arrays.copyOfRange(heap.array(), 4096, 8192), "the second subscriber's bytes");
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
 	@Test
 	void endOfFileAndEmptyFiles() throws IOException {
 		Path file = TestFiles.randomFile(dir, "small.bin", random, 1000);

@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import dev.reactoraio.AioBackend;
 import dev.reactoraio.AioResources;
 import dev.reactoraio.AsyncFile;
+import dev.reactoraio.BufferProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,7 +40,10 @@ import reactor.core.CoreSubscriber;
  * The per-operation path on page-cached 4 KiB reads: submit, completion, signal. {@code read} is one
  * read and a {@code block()} (so it includes the hand-off to and from the loop thread); {@code read32}
  * keeps 32 reads outstanding per invocation, as the W2 workload does, and reports the time per read;
- * {@code fileChannelRead} is the JDK's positional read on the calling thread, the floor.
+ * {@code fileChannelRead} is the JDK's positional read on the calling thread, the floor;
+ * {@code readChunks} streams 8 MiB in 64 KiB chunks and reports per chunk. The subscribers and the
+ * buffer provider here allocate nothing per operation, so {@code -prof gc}'s bytes per operation are
+ * the library's and the Mono's (one object per read; none per chunk).
  *
  * <pre>
  * java -jar benchmarks/target/reactor-aio-benchmarks.jar jmh ReadPathBenchmark -prof gc
@@ -56,6 +60,8 @@ public class ReadPathBenchmark {
 	static final int BLOCK = 4096;
 	static final int DEPTH = 32;
 	static final long FILE_SIZE = 64L << 20;
+	static final int CHUNK = 64 << 10;
+	static final int STREAM_BYTES = 8 << 20;
 
 	/** A page-cached 64 MiB file in {@code java.io.tmpdir} (or {@code -Dbench.dir}). */
 	@State(Scope.Benchmark)
@@ -100,6 +106,7 @@ public class ReadPathBenchmark {
 		AioResources resources;
 		AsyncFile file;
 		final ByteBuffer[] buffers = new ByteBuffer[DEPTH];
+		final RecyclingProvider chunks = new RecyclingProvider();
 		final AtomicInteger remaining = new AtomicInteger();
 		volatile Thread waiter;
 
@@ -155,8 +162,92 @@ public class ReadPathBenchmark {
 	}
 
 	@Benchmark
+	@OperationsPerInvocation(STREAM_BYTES / CHUNK)
+	public void readChunks(Aio aio) {
+		aio.waiter = Thread.currentThread();
+		aio.remaining.set(1);
+		aio.file.readChunks(0, STREAM_BYTES, CHUNK, aio.chunks).subscribe(new ChunkSink(aio));
+		while (aio.remaining.get() > 0) {
+			LockSupport.park(aio);
+		}
+	}
+
+	@Benchmark
 	public int fileChannelRead(CachedFile cached, Channel channel) throws IOException {
 		return channel.channel.read(channel.buffer.clear(), cached.nextPosition());
+	}
+
+	/**
+	 * Direct chunks of {@link #CHUNK} bytes, taken back for the next stream: a provider that allocates
+	 * nothing once warm (as a pooled Netty allocator), so that what {@code -prof gc} sees is the stream's.
+	 */
+	static final class RecyclingProvider implements BufferProvider<ByteBuffer> {
+		private final java.util.ArrayDeque<ByteBuffer> free = new java.util.ArrayDeque<>();
+
+		@Override
+		public Class<ByteBuffer> type() {
+			return ByteBuffer.class;
+		}
+
+		@Override
+		public synchronized ByteBuffer allocate(int capacity) {
+			ByteBuffer buffer = free.pollFirst();
+			return buffer != null && buffer.capacity() >= capacity ? buffer.clear().limit(capacity)
+					: ByteBuffer.allocateDirect(2 * CHUNK).alignedSlice(BLOCK).limit(capacity);
+		}
+
+		@Override
+		public ByteBuffer writableView(ByteBuffer buffer) {
+			return buffer;
+		}
+
+		@Override
+		public void written(ByteBuffer buffer, int bytes) {
+			buffer.limit(buffer.position() + bytes);
+		}
+
+		@Override
+		public synchronized void release(ByteBuffer buffer) {
+			free.offerFirst(buffer);
+		}
+	}
+
+	/** Takes every chunk of a stream, 16 at a time, gives each back, and wakes the benchmark thread at the end. */
+	static final class ChunkSink implements CoreSubscriber<ByteBuffer> {
+		private final Aio aio;
+		private Subscription subscription;
+		private int taken;
+
+		ChunkSink(Aio aio) {
+			this.aio = aio;
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			subscription = s;
+			s.request(16);
+		}
+
+		@Override
+		public void onNext(ByteBuffer chunk) {
+			aio.chunks.release(chunk);
+			if (++taken == 16) {
+				taken = 0;
+				subscription.request(16);
+			}
+		}
+
+		@Override
+		public void onError(Throwable t) {
+			t.printStackTrace();
+			onComplete();
+		}
+
+		@Override
+		public void onComplete() {
+			aio.remaining.set(0);
+			LockSupport.unpark(aio.waiter);
+		}
 	}
 
 	/** Counts a read down and wakes the benchmark thread after the last one. */

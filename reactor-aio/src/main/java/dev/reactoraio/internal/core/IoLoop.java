@@ -7,7 +7,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -18,7 +17,6 @@ import dev.reactoraio.internal.jnr.Errno;
 import org.jspecify.annotations.Nullable;
 import reactor.util.Logger;
 import reactor.util.Loggers;
-import reactor.util.concurrent.Queues;
 
 /**
  * One event loop: a thread that owns an I/O engine (an io_uring ring, a kernel AIO context, or the
@@ -30,9 +28,22 @@ import reactor.util.concurrent.Queues;
  * asked for it, so the queue is bounded by outstanding demand.
  * <p>
  * <b>Hand-off.</b> Other threads reach the loop through {@link #execute}: an MPSC queue plus an
- * engine-specific wake-up (an eventfd write, or unpark) that is only paid when the loop sleeps.
+ * engine-specific wake-up (an eventfd write, or unpark) that is only paid when the loop sleeps. A
+ * {@link Task} is its own link in that queue: handing one over allocates nothing.
  */
 public abstract class IoLoop implements Executor {
+
+	/**
+	 * A task that links itself into the loop's queue (a file operation, which is also its subscription):
+	 * given to {@link #execute} at most once at a time, until the loop took it.
+	 */
+	public interface Task extends Runnable {
+
+		/** The task after this one in the queue (the queue's own field: only the queue uses it). */
+		@Nullable Task nextTask();
+
+		void nextTask(@Nullable Task next);
+	}
 
 	private static final Logger log = Loggers.getLogger(IoLoop.class);
 
@@ -52,7 +63,7 @@ public abstract class IoLoop implements Executor {
 	public final BufferPool buffers;
 	public final LoopStats stats = new LoopStats();
 
-	private final Queue<Runnable> tasks = Queues.<Runnable>unboundedMultiproducer().get();
+	private final TaskQueue tasks = new TaskQueue();
 	private volatile int state;
 	private volatile boolean terminated;
 	private final IoThread thread;

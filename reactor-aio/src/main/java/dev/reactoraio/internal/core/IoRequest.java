@@ -100,6 +100,11 @@ public final class IoRequest {
 	public @Nullable ByteBuffer memory;
 	/** Native address of {@code memory}'s position, or 0 to let the engine compute it. */
 	public long address;
+	/**
+	 * Where in {@link #memory} the bytes begin, or -1 for its position: an index taken when the request was
+	 * made, so that no view of a buffer needs to be made to name a part of it.
+	 */
+	public int memoryAt = -1;
 	public int length;
 	public long offset;
 	public long offset2;
@@ -107,10 +112,13 @@ public final class IoRequest {
 	/** The pooled memory {@link #memory} lives in; the loop drops this reference after the completion. */
 	BufferPool.@Nullable Pooled pooled;
 	/**
-	 * A bounced read: where the bytes asked for go (position to limit, copied only when the issuer takes
-	 * the result, see {@code Transfers.deliver}), and how many bytes of {@link #memory} precede them.
+	 * A bounced read: the buffer the bytes asked for go to ({@link #copyLength} of them at index
+	 * {@link #copyAt}, copied only when the issuer takes the result, see {@code Transfers.deliver}), and how
+	 * many bytes of {@link #memory} precede them.
 	 */
 	public @Nullable ByteBuffer copyTo;
+	public int copyAt;
+	public int copyLength;
 	public int copySkip;
 	/** A hint for io_uring: issue it from an io-wq worker at once (a large copy out of the page cache). */
 	public boolean async;
@@ -170,12 +178,15 @@ public final class IoRequest {
 		buffered = false;
 		memory = null;
 		address = 0;
+		memoryAt = -1;
 		length = 0;
 		offset = 0;
 		offset2 = 0;
 		flags = 0;
 		pooled = null;
 		copyTo = null;
+		copyAt = 0;
+		copyLength = 0;
 		copySkip = 0;
 		async = false;
 		onCompletionFailure = null;

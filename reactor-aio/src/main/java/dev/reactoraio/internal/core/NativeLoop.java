@@ -668,7 +668,7 @@ public abstract class NativeLoop extends IoLoop {
 			return request.address;
 		}
 		ByteBuffer memory = request.memory;
-		return memory == null ? 0 : Native.address(memory) + memory.position();
+		return memory == null ? 0 : Native.address(memory) + (request.memoryAt >= 0 ? request.memoryAt : memory.position());
 	}
 
 	/**

@@ -298,7 +298,7 @@ final class DefaultAsyncFile implements AsyncFile {
 		});
 	}
 
-	private static void complete(MonoFileOp.Op<Void> op, IoRequest request, long result) {
+	private static void complete(FileOp<Void> op, IoRequest request, long result) {
 		if (result < 0) {
 			op.fail(IoErrors.of(request, result));
 		}
@@ -320,12 +320,12 @@ final class DefaultAsyncFile implements AsyncFile {
 	}
 
 	/** Loop thread: fails {@code op} if the file is closed or lacks the mode it needs. */
-	private boolean usable(MonoFileOp.Op<?> op, boolean read, boolean write) {
+	private boolean usable(FileOp<?> op, boolean read, boolean write) {
 		return usable(handle, op, read, write);
 	}
 
 	/** Loop thread: fails {@code op} if {@code handle} is closed or lacks the mode it needs. */
-	static boolean usable(FileHandle handle, MonoFileOp.Op<?> op, boolean read, boolean write) {
+	static boolean usable(FileHandle handle, FileOp<?> op, boolean read, boolean write) {
 		// isOpen, not the loop's own isClosing: a read whose file's reads spread may be on another loop
 		// (both change together, on the file's loop); the admission gate itself is in IoLoop.submit
 		if (!handle.isOpen()) {

@@ -90,6 +90,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 
 		// ---- loop-confined ----
 		private final ArrayDeque<Chunk> window;
+		/** Chunks that left the window with no read of theirs in flight, to take again (linked by {@code nextSpare}). */
+		private @Nullable Chunk spare;
 		private long nextPosition;
 		private long remaining;
 		private boolean started;
@@ -212,11 +214,15 @@ final class FluxReadChunks<B> extends Flux<B> {
 			long emitted = 0;
 			while (!window.isEmpty() && window.peek().complete && (emitted != r || window.peek().filled == 0)) {
 				Chunk chunk = window.poll();
+				Throwable failure = chunk.failure;
+				boolean eof = chunk.eof;
 				if (chunk.filled > 0) {
-					provider.written(chunk.buffer, chunk.filled);
+					B buffer = chunk.buffer;
+					provider.written(buffer, chunk.filled);
 					emitted++;
 					chunk.emitted = true;
-					a.onNext(chunk.buffer);
+					recycle(chunk);
+					a.onNext(buffer);
 					if (cancelled || terminated || error != null) {
 						produced(emitted);
 						return;
@@ -224,13 +230,14 @@ final class FluxReadChunks<B> extends Flux<B> {
 				}
 				else {
 					release(chunk);
+					recycle(chunk);
 				}
-				if (chunk.failure != null) {
+				if (failure != null) {
 					produced(emitted);
-					stop(chunk.failure, true);
+					stop(failure, true);
 					return;
 				}
-				if (chunk.eof) {
+				if (eof) {
 					noMoreChunks = true;
 					discardWindow();
 				}
@@ -279,7 +286,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 				int at = 0;
 				while (at < total) {
 					int n = Math.min(chunkSize, total - at);
-					Chunk chunk = new Chunk(at, chunkSize);
+					Chunk chunk = chunk(at, chunkSize);
 					chunk.allocate(end ? n : chunkSize);
 					ByteBuffer v = Objects.requireNonNull(chunk.view);
 					int fromFirst = Math.max(0, Math.min(n, first.remaining() - at));
@@ -350,7 +357,7 @@ final class FluxReadChunks<B> extends Flux<B> {
 					return;
 				}
 				int length = (int) Math.min(chunkSize, remaining);
-				Chunk chunk = new Chunk(nextPosition, length);
+				Chunk chunk = chunk(nextPosition, length);
 				long known = file.direct ? length : Math.min(length, knownEnd - nextPosition);
 				if (known > 0) {
 					chunk.allocate((int) known);
@@ -365,6 +372,27 @@ final class FluxReadChunks<B> extends Flux<B> {
 					noMoreChunks = true;
 				}
 			}
+		}
+
+		/** A chunk of the window: a spare one made new, or a new one. */
+		private Chunk chunk(long position, int length) {
+			Chunk chunk = spare;
+			if (chunk == null) {
+				return new Chunk(position, length);
+			}
+			spare = chunk.nextSpare;
+			chunk.reset(position, length);
+			return chunk;
+		}
+
+		/**
+		 * Loop thread: a chunk that left the window, complete (no read of it in flight, and its buffer emitted
+		 * or released), becomes a spare.
+		 */
+		private void recycle(Chunk chunk) {
+			chunk.reset(0, 0);
+			chunk.nextSpare = spare;
+			spare = chunk;
 		}
 
 		/** Ends the stream: releases every chunk (in-flight ones when they complete), then signals. */
@@ -473,8 +501,8 @@ final class FluxReadChunks<B> extends Flux<B> {
 		 * goes on, and only data found there makes the buffer grow to the chunk's length.
 		 */
 		final class Chunk implements IoCompletion {
-			final long position;
-			final int length;
+			long position;
+			int length;
 			@Nullable B buffer;
 			@Nullable ByteBuffer view;
 			/** What {@link #buffer} was taken for: the chunk's length, or less at the known end (0: none yet). */
@@ -489,10 +517,29 @@ final class FluxReadChunks<B> extends Flux<B> {
 			/** The error of the read that failed: the stream's, once the chunks before this one are delivered. */
 			@Nullable Throwable failure;
 			@Nullable IoRequest current;
+			@Nullable Chunk nextSpare;
 
 			Chunk(long position, int length) {
 				this.position = position;
 				this.length = length;
+			}
+
+			/** As new, for {@code length} bytes at {@code position}. */
+			void reset(long newPosition, int newLength) {
+				position = newPosition;
+				length = newLength;
+				buffer = null;
+				view = null;
+				capacity = 0;
+				probe = null;
+				filled = 0;
+				complete = false;
+				eof = false;
+				discarded = false;
+				emitted = false;
+				failure = null;
+				current = null;
+				nextSpare = null;
 			}
 
 			void allocate(int bytes) {
@@ -517,19 +564,24 @@ final class FluxReadChunks<B> extends Flux<B> {
 
 			void issue() {
 				ByteBuffer target;
+				int at;
+				int asked;
 				ByteBuffer v = view;
 				if (v == null || filled == capacity) {
 					// the end the file was known to have: a buffer's worth is taken only for data found there
 					target = ByteBuffer.allocate(Math.min(PROBE_BYTES, length - filled));
 					probe = target;
+					at = 0;
+					asked = target.capacity();
 				}
 				else {
-					target = v.duplicate();
-					target.position(v.position() + filled).limit(v.position() + capacity);
+					target = v;
+					at = v.position() + filled;
+					asked = capacity - filled;
 				}
 				FileHandle f = file();
 				// a pipe's reads take its next bytes: they name no position (-1), so that no engine refuses them
-				IoRequest request = Transfers.read(f, target, f.sequential() ? -1 : position + filled, this);
+				IoRequest request = Transfers.read(f.loop, f, target, at, asked, f.sequential() ? -1 : position + filled, this);
 				request.onCompletionFailure = ReadStream.this;
 				current = request;
 				loop.submit(request);

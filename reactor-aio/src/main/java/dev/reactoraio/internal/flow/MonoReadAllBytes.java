@@ -102,7 +102,7 @@ final class MonoReadAllBytes extends Mono<byte[]> {
 			else if (!isCancelled()) {
 				actual.onError(error != null ? error : new IllegalStateException("readAllBytes failed"));
 			}
-			else if (error != null && !MonoFileOp.Op.causedByCancel(error)) {
+			else if (error != null && !FileOp.causedByCancel(error)) {
 				Operators.onErrorDropped(error, currentContext());
 			}
 		}

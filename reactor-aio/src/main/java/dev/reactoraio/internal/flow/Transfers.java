@@ -59,59 +59,69 @@ final class Transfers {
 
 	/**
 	 * A read of {@code target.remaining()} bytes at {@code position} into {@code target} (whose position
-	 * and limit are left alone). The completion gets the kernel's result; {@link #deliver} turns it into
-	 * the number of bytes placed at {@code target.position()} (0 at end of file), or -errno.
+	 * and limit are left alone), submitted on {@code loop}: the file's, or one of {@link FileHandle#readLoop}'s
+	 * (the request and its bounce buffer are that loop's). The completion gets the kernel's result;
+	 * {@link #deliver} turns it into the number of bytes placed at {@code target.position()} (0 at end of
+	 * file), or -errno.
 	 */
-	static IoRequest read(FileHandle file, ByteBuffer target, long position, IoCompletion completion) {
-		return read(file.loop, file, target, position, completion);
+	static IoRequest read(IoLoop loop, FileHandle file, ByteBuffer target, long position, IoCompletion completion) {
+		return read(loop, file, target, target.position(), target.remaining(), position, completion);
 	}
 
 	/**
-	 * {@link #read(FileHandle, ByteBuffer, long, IoCompletion)} to be submitted on {@code loop}, the file's
-	 * or one of {@link FileHandle#readLoop}'s: the request and its bounce buffer are that loop's.
+	 * A read of {@code length} bytes at {@code position} into {@code target} from index {@code at} (its
+	 * position and limit are neither used nor changed: no view of it is made), submitted on {@code loop}.
+	 * {@link #deliver} turns the kernel's result into the number of bytes placed at {@code at}.
 	 */
-	static IoRequest read(IoLoop loop, FileHandle file, ByteBuffer target, long position, IoCompletion completion) {
-		int length = target.remaining();
+	static IoRequest read(IoLoop loop, FileHandle file, ByteBuffer target, int at, int length, long position,
+			IoCompletion completion) {
 		if (!file.direct) {
 			if (target.isDirect()) {
-				return inPlace(loop, file, target, position, completion);
+				return inPlace(loop, file, target, at, length, position, completion);
 			}
-			return bounced(loop, file, target, position, position, Math.min(length, MAX_BOUNCE), completion);
+			return bounced(loop, file, target, at, length, position, position, Math.min(length, MAX_BOUNCE), completion);
 		}
 		long start = file.alignDown(position);
 		long end = file.alignUp(position + length);
-		if (start == position && end == position + length && inPlace(file, target)) {
-			return inPlace(loop, file, target, position, completion);
+		if (start == position && end == position + length && inPlace(file, target, at)) {
+			return inPlace(loop, file, target, at, length, position, completion);
 		}
 		long span = Math.min(end - start, file.alignDown(MAX_BOUNCE));
-		return bounced(loop, file, target, position, start, (int) span, completion);
+		return bounced(loop, file, target, at, length, position, start, (int) span, completion);
 	}
 
 	/**
 	 * A read straight into {@code target}, in a request the loop takes back after the completion: every
 	 * issuer of {@link #read} drops its reference in the completion (loop thread, the caller's too).
 	 */
-	private static IoRequest inPlace(IoLoop loop, FileHandle file, ByteBuffer target, long position,
+	private static IoRequest inPlace(IoLoop loop, FileHandle file, ByteBuffer target, int at, int length, long position,
 			IoCompletion completion) {
 		IoRequest request = loop.readRequest(file, completion);
 		request.memory = target;
-		request.length = target.remaining();
+		request.memoryAt = at;
+		request.length = length;
 		request.offset = position;
 		return request;
 	}
 
-	private static boolean inPlace(FileHandle file, ByteBuffer buffer) {
-		return buffer.isDirect() && buffer.alignmentOffset(buffer.position(), file.memoryAlignment) == 0;
+	private static boolean inPlace(FileHandle file, ByteBuffer buffer, int at) {
+		return buffer.isDirect() && buffer.alignmentOffset(at, file.memoryAlignment) == 0;
 	}
 
-	/** A read of {@code span} bytes at {@code start} into a pooled buffer; the bytes asked for begin at {@code position}. */
-	private static IoRequest bounced(IoLoop loop, FileHandle file, @Nullable ByteBuffer target, long position,
-			long start, int span, IoCompletion completion) {
+	/**
+	 * A read of {@code span} bytes at {@code start} into a pooled buffer; the bytes asked for begin at
+	 * {@code position} and go to {@code target} ({@code length} of them from index {@code at}), or to the
+	 * buffers of a vectored read when {@code target} is null.
+	 */
+	private static IoRequest bounced(IoLoop loop, FileHandle file, @Nullable ByteBuffer target, int at, int length,
+			long position, long start, int span, IoCompletion completion) {
 		IoRequest request = (target != null ? loop.readRequest(file, completion)
 				: new IoRequest(IoRequest.READ, file, completion)).use(loop.buffers.acquire(span, file.memoryAlignment));
 		request.length = span;
 		request.offset = start;
-		request.copyTo = target != null ? target.duplicate() : null;
+		request.copyTo = target;
+		request.copyAt = at;
+		request.copyLength = length;
 		request.copySkip = (int) (position - start);
 		return request;
 	}
@@ -168,11 +178,12 @@ final class Transfers {
 		}
 		long total = remaining(dsts);
 		if (!file.direct) {
-			return bounced(file.loop, file, null, position, position, (int) Math.min(total, MAX_BOUNCE), completion);
+			return bounced(file.loop, file, null, 0, 0, position, position, (int) Math.min(total, MAX_BOUNCE), completion);
 		}
 		long start = file.alignDown(position);
 		long end = file.alignUp(position + total);
-		return bounced(file.loop, file, null, position, start, (int) Math.min(end - start, file.alignDown(MAX_BOUNCE)), completion);
+		return bounced(file.loop, file, null, 0, 0, position, start, (int) Math.min(end - start, file.alignDown(MAX_BOUNCE)),
+				completion);
 	}
 
 	/**
@@ -221,8 +232,8 @@ final class Transfers {
 
 	/**
 	 * Loop thread, inside a read's completion, when its issuer takes the result: copies a bounced read's
-	 * bytes into the target. Returns the bytes now at the target's position (0 at end of file), or the
-	 * negative result unchanged.
+	 * bytes into the target. Returns the bytes now at the index the read was asked to fill (0 at end of
+	 * file), or the negative result unchanged.
 	 */
 	static long deliver(IoRequest read, long result) {
 		ByteBuffer target = read.copyTo;
@@ -230,11 +241,11 @@ final class Transfers {
 			return result;
 		}
 		ByteBuffer bounce = java.util.Objects.requireNonNull(read.memory);
-		int available = (int) Math.min(target.remaining(), result - read.copySkip);
+		int available = (int) Math.min(read.copyLength, result - read.copySkip);
 		if (available <= 0) {
 			return 0;
 		}
-		target.put(target.position(), bounce, read.copySkip, available);
+		target.put(read.copyAt, bounce, read.copySkip, available);
 		return available;
 	}
 
@@ -246,7 +257,7 @@ final class Transfers {
 	static IoRequest write(FileHandle file, ByteBuffer source, long position, IoCompletion completion) {
 		int length = source.remaining();
 		boolean buffered = file.direct && (file.append || !file.isAligned(position, length));
-		boolean inPlace = source.isDirect() && (!file.direct || buffered || inPlace(file, source));
+		boolean inPlace = source.isDirect() && (!file.direct || buffered || inPlace(file, source, source.position()));
 		IoRequest request;
 		if (inPlace) {
 			request = IoRequest.transfer(IoRequest.WRITE, file, source, position, completion);

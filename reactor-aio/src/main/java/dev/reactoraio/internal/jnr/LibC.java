@@ -10,6 +10,15 @@ public interface LibC {
 
 	long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
+	/**
+	 * {@code syscall} for calls of at most five arguments that the kernel AIO loop makes every turn: JNR-FFI
+	 * passes up to six numeric parameters on its fast path, while seven take a heap buffer it allocates for
+	 * every call. The kernel's sixth argument then holds whatever the C call leaves there, so this is only
+	 * for calls that don't read it ({@code io_submit}, {@code io_getevents}). Not for {@code io_uring_enter}:
+	 * the kernel checks its sixth argument, the size of an extended argument, and fails with EINVAL.
+	 */
+	long syscall(long number, long a1, long a2, long a3, long a4, long a5);
+
 	int eventfd(int initval, int flags);
 
 	int close(int fd);

@@ -137,6 +137,11 @@ public final class Native {
 		return result(libc().syscall(number, a1, a2, a3, a4, a5, a6));
 	}
 
+	/** A syscall of at most five arguments, on JNR's fast path (see {@link LibC#syscall(long, long, long, long, long, long)}). */
+	private static long syscall5(int number, long a1, long a2, long a3, long a4, long a5) {
+		return result(libc().syscall(number, a1, a2, a3, a4, a5));
+	}
+
 	// ---- io_uring ----
 
 	public static int ioUringSetup(int entries, long params) {
@@ -162,7 +167,7 @@ public final class Native {
 	}
 
 	public static int ioSubmit(long ctx, long nr, long iocbpp) {
-		return (int) syscall(table().ioSubmit, ctx, nr, iocbpp, 0, 0, 0);
+		return (int) syscall5(table().ioSubmit, ctx, nr, iocbpp, 0, 0);
 	}
 
 	public static int ioCancel(long ctx, long iocb, long result) {
@@ -170,7 +175,7 @@ public final class Native {
 	}
 
 	public static int ioGetevents(long ctx, long minNr, long nr, long events, long timeout) {
-		return (int) syscall(table().ioGetevents, ctx, minNr, nr, events, timeout, 0);
+		return (int) syscall5(table().ioGetevents, ctx, minNr, nr, events, timeout);
 	}
 
 	// ---- files ----

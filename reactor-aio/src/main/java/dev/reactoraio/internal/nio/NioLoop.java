@@ -131,7 +131,8 @@ public final class NioLoop extends IoLoop {
 		if (memory == null) {
 			throw new IllegalArgumentException("no buffer for " + request);
 		}
-		return memory.duplicate();
+		ByteBuffer view = memory.duplicate();
+		return request.memoryAt >= 0 ? view.limit(request.memoryAt + request.length).position(request.memoryAt) : view;
 	}
 
 	@Override
