@@ -40,7 +40,9 @@ record Scenario(String name, Axis axis, String kernel, List<String> kernelArgume
 	 * The conformance suite: what each scenario runs unless it names its own test classes. The lifecycle
 	 * reproducers and the randomized lifecycle stress (victims and poisoning) run on every kernel, because
 	 * what a stray request does after close depends on the kernel (how an SQE on a closed descriptor fails,
-	 * when io-wq picks it up).
+	 * when io-wq picks it up). So do reads spread over two loops racing close, and close under a load of
+	 * reads that complete inside their submission: both name two loops (rings) themselves, since a VM
+	 * has one vCPU and default resources would have one loop.
 	 */
 	static final List<String> CONFORMANCE_SUITE = List.of("dev.reactoraio.EnvironmentExpectationTest",
 			"dev.reactoraio.IoUringAsyncFileTest", "dev.reactoraio.LibaioAsyncFileTest",
@@ -49,7 +51,8 @@ record Scenario(String name, Axis axis, String kernel, List<String> kernelArgume
 			"dev.reactoraio.LifecycleContract$NioLifecycleTest",
 			"dev.reactoraio.LifecycleStressContract$IoUringLifecycleStressTest",
 			"dev.reactoraio.LifecycleStressContract$LibaioLifecycleStressTest",
-			"dev.reactoraio.LifecycleStressContract$NioLifecycleStressTest");
+			"dev.reactoraio.LifecycleStressContract$NioLifecycleStressTest", "dev.reactoraio.SpreadReadsTest",
+			"dev.reactoraio.CloseUnderReadLoadTest");
 
 	/** The device the failing disk is in the guest: the only virtio disk. */
 	static final String FAULTY_DEVICE = "/dev/vda";
