@@ -200,6 +200,34 @@ public abstract class AsyncFileContract {
 		}
 	}
 
+	/**
+	 * A read's Mono held as a value by an operator that then discards it (a {@code zip} cancelled before
+	 * it emitted) is an ordinary value: not a {@code Collection} that a discard hook, Spring's
+	 * {@code Conventions} or a logger would iterate (a fusable subscription is a {@code Queue}), and
+	 * the cancel returns normally.
+	 */
+	@Test
+	void aReadMonoHeldAsAValueIsNoCollection() throws IOException {
+		Path file = TestFiles.randomFile(dir, "held.bin", random, 4096);
+		AsyncFile f = open(file);
+		try {
+			Mono<Integer> read = f.read(ByteBuffer.allocate(4096), 0);
+			assertFalse(read instanceof java.util.Collection, "a read's Mono is no Collection");
+			List<Object> discarded = new java.util.concurrent.CopyOnWriteArrayList<>();
+			Flux<Mono<Integer>> zipped = Flux.zip(Mono.just(1), Mono.delay(Duration.ofMillis(5)).thenReturn(2),
+					(x, y) -> read);
+			StepVerifier.create(zipped.doOnDiscard(Object.class, discarded::add), 0)
+					.thenAwait(Duration.ofMillis(100))
+					.thenCancel()
+					.verify(TIMEOUT);
+			assertTrue(discarded.contains(read), "the Mono the zip held went to the discard hook: " + discarded);
+			assertEquals(4096, read.block(TIMEOUT), "and reads when subscribed");
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
 	@Test
 	void endOfFileAndEmptyFiles() throws IOException {
 		Path file = TestFiles.randomFile(dir, "small.bin", random, 1000);

@@ -9,8 +9,8 @@ import dev.reactoraio.internal.core.IoLoop;
 import dev.reactoraio.internal.core.IoRequest;
 import dev.reactoraio.internal.jnr.Errno;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
-import reactor.core.Fuseable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
@@ -37,15 +37,16 @@ import reactor.util.context.Context;
  * buffer are done, so that after {@code cancel()} returns the buffer no longer changes, and the value it
  * prevented from being delivered is discarded together with the buffer.
  * <p>
- * <b>Signals.</b> The value waits for demand when it comes first; with asynchronous fusion (what
- * {@code flatMap} asks of its inner publishers) it is taken with {@link #poll}, so that the operator
- * needs no queue of its own. Every transition of {@link #signalState} is a compare-and-set, so a value
- * is delivered or discarded exactly once whatever request, cancel, poll and the completion race.
+ * <b>Signals.</b> The value waits for demand when it comes first. Every transition of
+ * {@link #signalState} is a compare-and-set, so a value is delivered or discarded exactly once whatever
+ * request, cancel and the completion race. The subscription offers no fusion (as Reactor's own
+ * {@code MonoSubscriber}): a fusable subscription is a {@code java.util.Queue}, and a Mono that is also a
+ * {@code Collection} is taken for one by code that looks at values (a discard hook iterating it, Spring's
+ * {@code Conventions}, loggers, JSON encoders).
  *
  * @param <T> the result type ({@code Void} for operations that only complete)
  */
-abstract class FileOp<T> extends Mono<T>
-		implements Fuseable.QueueSubscription<T>, IoLoop.Task, Consumer<Throwable> {
+abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, Consumer<Throwable> {
 
 	// claimState: who owns the result (and the lent buffer)
 	static final int ACTIVE = 0;
@@ -61,9 +62,6 @@ abstract class FileOp<T> extends Mono<T>
 	private static final int HELD = 2;
 	private static final int EMITTED = 3;
 	private static final int GONE = 4;
-	private static final int FUSED_EMPTY = 5;
-	private static final int FUSED_READY = 6;
-	private static final int FUSED_TAKEN = 7;
 
 	@SuppressWarnings("rawtypes")
 	private static final AtomicIntegerFieldUpdater<FileOp> SUBSCRIBED =
@@ -210,7 +208,7 @@ abstract class FileOp<T> extends Mono<T>
 		if (result != null) {
 			emit(result);
 		}
-		else if (!isCancelled()) {
+		else if (terminate()) {
 			LENT.set(this, null);
 			subscriber().onComplete();
 		}
@@ -221,15 +219,13 @@ abstract class FileOp<T> extends Mono<T>
 
 	/** Loop thread: signals {@code error} unless the subscriber has gone (then the lent buffer is discarded). */
 	final void fail(Throwable error) {
-		boolean claimed = claim();
-		if (claimed && !isCancelled()) {
+		if (claim()) {
 			claimState = DONE;
-			LENT.set(this, null);
-			subscriber().onError(error);
-			return;
-		}
-		if (claimed) {
-			claimState = DONE;
+			if (terminate()) {
+				LENT.set(this, null);
+				subscriber().onError(error);
+				return;
+			}
 			discardLent();
 		}
 		if (!causedByCancel(error)) {
@@ -255,11 +251,29 @@ abstract class FileOp<T> extends Mono<T>
 		}
 	}
 
+	/**
+	 * Takes the right to the terminal signal of an operation without a value (a completion or an error):
+	 * false once the subscriber cancelled, whose lent buffer then goes to the discard hook instead. A
+	 * compare-and-set, so that a cancel racing the signal either comes first (and gets the buffer) or
+	 * finds the signal given.
+	 */
+	private boolean terminate() {
+		for (;;) {
+			int state = signalState;
+			if (state == GONE || state == EMITTED) {
+				return false;
+			}
+			if (SIGNAL.compareAndSet(this, state, EMITTED)) {
+				return true;
+			}
+		}
+	}
+
 	private CoreSubscriber<? super T> subscriber() {
 		return java.util.Objects.requireNonNull(actual);
 	}
 
-	/** The value, delivered now if demand (or the fused consumer) waits for it, else held for {@link #request}. */
+	/** The value, delivered now if demand waits for it, else held for {@link #request}. */
 	private void emit(T result) {
 		for (;;) {
 			int state = signalState;
@@ -272,20 +286,15 @@ abstract class FileOp<T> extends Mono<T>
 					return;
 				}
 			}
-			else if (state == IDLE || state == FUSED_EMPTY) {
+			else if (state == IDLE) {
 				value = result;
-				if (SIGNAL.compareAndSet(this, state, state == IDLE ? HELD : FUSED_READY)) {
-					if (state == FUSED_EMPTY) {
-						CoreSubscriber<? super T> a = subscriber();
-						a.onNext(null); // the fused consumer polls it
-						a.onComplete();
-					}
+				if (SIGNAL.compareAndSet(this, IDLE, HELD)) {
 					return;
 				}
 				value = null;
 			}
 			else {
-				dropValue(result); // cancelled, or the fused consumer cleared
+				dropValue(result); // cancelled
 				return;
 			}
 		}
@@ -331,11 +340,11 @@ abstract class FileOp<T> extends Mono<T>
 		}
 		for (;;) {
 			int state = signalState;
-			if (state == EMITTED || state == GONE || state == FUSED_TAKEN) {
+			if (state == EMITTED || state == GONE) {
 				break;
 			}
 			if (SIGNAL.compareAndSet(this, state, GONE)) {
-				if (state == HELD || state == FUSED_READY) {
+				if (state == HELD) {
 					dropValue(takeValue());
 				}
 				break;
@@ -374,52 +383,6 @@ abstract class FileOp<T> extends Mono<T>
 		}
 		else {
 			Operators.onDiscard(v, currentContext());
-		}
-	}
-
-	// ---- asynchronous fusion: the fused consumer polls the value ----
-
-	@Override
-	public final int requestFusion(int requestedMode) {
-		if ((requestedMode & Fuseable.ASYNC) != 0) {
-			signalState = FUSED_EMPTY;
-			return Fuseable.ASYNC;
-		}
-		return Fuseable.NONE;
-	}
-
-	@Override
-	public final @Nullable T poll() {
-		if (signalState == FUSED_READY && SIGNAL.compareAndSet(this, FUSED_READY, FUSED_TAKEN)) {
-			LENT.set(this, null);
-			return takeValue();
-		}
-		return null;
-	}
-
-	@Override
-	public final boolean isEmpty() {
-		return signalState != FUSED_READY;
-	}
-
-	@Override
-	public final int size() {
-		return isEmpty() ? 0 : 1;
-	}
-
-	@Override
-	public final void clear() {
-		for (;;) {
-			int state = signalState;
-			if (state != FUSED_EMPTY && state != FUSED_READY) {
-				return;
-			}
-			if (SIGNAL.compareAndSet(this, state, FUSED_TAKEN)) {
-				if (state == FUSED_READY) {
-					dropValue(takeValue());
-				}
-				return;
-			}
 		}
 	}
 }
