@@ -85,7 +85,9 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 	private @Nullable T value;
 	private @Nullable CoreSubscriber<? super T> actual;
 	private @Nullable IoLoop loop;
-	private final @Nullable Consumer<T> discard;
+	final @Nullable Consumer<T> discard;
+	/** The caller's buffer as lent at the start, for {@link #fresh} ({@link #lent} forgets it once it is back). */
+	final @Nullable Object lentAtStart;
 	/** Loop thread: the request whose completion finishes this operation (cancelled with it). */
 	private @Nullable IoRequest current;
 	private IoLoop.@Nullable Task nextTask;
@@ -97,6 +99,7 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 	FileOp(@Nullable Consumer<T> discard, @Nullable Object lent) {
 		this.discard = discard;
 		this.lent = lent;
+		this.lentAtStart = lent;
 	}
 
 	/** The loop the operation runs on, chosen at subscription. */

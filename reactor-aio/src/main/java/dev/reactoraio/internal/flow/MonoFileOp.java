@@ -22,8 +22,6 @@ final class MonoFileOp<T> extends FileOp<T> {
 
 	private final IoLoop loop;
 	private final Operation<T> operation;
-	private final @Nullable Consumer<T> discard;
-	private final @Nullable Object lent;
 
 	MonoFileOp(IoLoop loop, Operation<T> operation) {
 		this(loop, operation, null, null);
@@ -37,8 +35,6 @@ final class MonoFileOp<T> extends FileOp<T> {
 		super(discard, lent);
 		this.loop = loop;
 		this.operation = operation;
-		this.discard = discard;
-		this.lent = lent;
 	}
 
 	@Override
@@ -53,6 +49,6 @@ final class MonoFileOp<T> extends FileOp<T> {
 
 	@Override
 	FileOp<T> fresh() {
-		return new MonoFileOp<>(loop, operation, discard, lent);
+		return new MonoFileOp<>(loop, operation, discard, lentAtStart);
 	}
 }
