@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -270,9 +269,8 @@ public abstract class LifecycleStressContract {
 		AioStats stats = TestFiles.settle(resources, BOUND);
 		tally.add(Count.OUTSTANDING, stats.outstandingBuffers(), "library buffers still out after the run: " + stats);
 		tally.add(Count.UNSETTLED, stats.openFiles() + stats.inFlight(), "files open or requests in flight after the run: " + stats);
-		Map<String, String> leaked = new TreeMap<>(TestFiles.openDescriptors());
-		leaked.entrySet().removeIf(e -> e.getValue().equals(fdsBefore.get(e.getKey())));
-		leaked.values().removeIf(target -> !target.startsWith(dir.toString()) && !target.startsWith("anon_inode:"));
+		Map<String, String> leaked = TestFiles.descriptorsOpenedSince(fdsBefore,
+				target -> target.startsWith(dir.toString()) || target.startsWith("anon_inode:"), Duration.ofSeconds(2));
 		tally.add(Count.LEAKED_FDS, leaked.size(), "descriptors left open: " + leaked);
 		double seconds = (System.nanoTime() - started) / 1e9;
 		String line = String.format(Locale.ROOT, "[lifecycle] %s rounds=%d interleavings=%d ops=%d %s (victimFds=%d discards=%d truncateRaceZeros=%d seed=%d %.1f s)",

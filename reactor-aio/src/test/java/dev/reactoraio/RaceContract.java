@@ -244,9 +244,8 @@ public abstract class RaceContract {
 		assertEquals(0, last.openFiles(), last::toString);
 		assertEquals(0, last.outstandingBuffers(), last::toString);
 		assertEquals(0, last.inFlight(), last::toString);
-		Map<String, String> leaked = new java.util.TreeMap<>(TestFiles.openDescriptors());
-		leaked.entrySet().removeIf(e -> e.getValue().equals(fdsBefore.get(e.getKey())));
-		leaked.values().removeIf(target -> !target.startsWith(dir.toString()) && !target.startsWith("anon_inode:"));
+		Map<String, String> leaked = TestFiles.descriptorsOpenedSince(fdsBefore,
+				target -> target.startsWith(dir.toString()) || target.startsWith("anon_inode:"), Duration.ofSeconds(2));
 		assertTrue(leaked.isEmpty(), "descriptors left open: " + leaked);
 		assertTrue(Files.exists(data));
 	}

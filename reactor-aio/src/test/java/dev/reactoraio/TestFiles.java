@@ -67,6 +67,26 @@ final class TestFiles {
 	}
 
 	/**
+	 * The descriptors open now that were not open, to the same target, in {@code before}, among those
+	 * {@code counted} selects; a listing's own descriptor ({@code /proc/<pid>/fd}) never counts. Another
+	 * thread of the JVM may hold a descriptor for a moment (a jar, a report file), so the listing is
+	 * taken again until none is left or {@code bound} has passed: what a leak leaves stays.
+	 */
+	static java.util.Map<String, String> descriptorsOpenedSince(java.util.Map<String, String> before,
+			java.util.function.Predicate<String> counted, java.time.Duration bound) throws IOException, InterruptedException {
+		long deadline = System.nanoTime() + bound.toNanos();
+		while (true) {
+			java.util.Map<String, String> opened = new java.util.TreeMap<>(openDescriptors());
+			opened.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
+			opened.values().removeIf(target -> target.startsWith("/proc/") || !counted.test(target));
+			if (opened.isEmpty() || System.nanoTime() >= deadline) {
+				return opened;
+			}
+			Thread.sleep(20);
+		}
+	}
+
+	/**
 	 * Waits (at most {@code bound}) until {@code resources} has no open file, no outstanding buffer and
 	 * nothing in flight — counters are published once per loop turn — and returns the last snapshot.
 	 */
