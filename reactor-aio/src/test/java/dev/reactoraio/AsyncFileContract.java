@@ -206,6 +206,73 @@ public abstract class AsyncFileContract {
 	 * {@code Conventions} or a logger would iterate (a fusable subscription is a {@code Queue}), and
 	 * the cancel returns normally.
 	 */
+	/**
+	 * A Mono kept after it ran (in a field, a cache) keeps no subscriber alive: a WebFlux exchange, say,
+	 * must not live as long as a {@code size()} Mono some bean holds. Covers a value delivered at once, a
+	 * value that waited for demand, a completion without value and an error.
+	 */
+	@Test
+	void aMonoKeptAfterItRanKeepsNoSubscriber() throws Exception {
+		Path file = TestFiles.randomFile(dir, "kept.bin", random, 4096);
+		AsyncFile f = open(file);
+		Mono<Integer> read = f.read(ByteBuffer.allocate(4096), 0);
+		Mono<Long> size = f.size();
+		Mono<Void> force = f.force(false);
+		AsyncFile closed = open(file);
+		closed.close().block(TIMEOUT);
+		Mono<Integer> failing = closed.read(ByteBuffer.allocate(16), 0);
+		try {
+			List<java.lang.ref.WeakReference<Object>> subscribers = new ArrayList<>();
+			subscribers.add(runToTheEnd(read, false));
+			subscribers.add(runToTheEnd(size, true));
+			subscribers.add(runToTheEnd(force, false));
+			subscribers.add(runToTheEnd(failing, false));
+			long deadline = System.nanoTime() + TIMEOUT.toNanos();
+			while (subscribers.stream().anyMatch(ref -> ref.get() != null) && System.nanoTime() < deadline) {
+				System.gc();
+				Thread.sleep(20);
+			}
+			for (int i = 0; i < subscribers.size(); i++) {
+				assertTrue(subscribers.get(i).get() == null, "subscriber " + i + " is still reachable from its Mono");
+			}
+			assertTrue(read != null && size != null && force != null && failing != null, "the Monos stay reachable");
+		}
+		finally {
+			f.close().block(TIMEOUT);
+		}
+	}
+
+	/** Subscribes a subscriber of its own to {@code mono}, requesting at once or only once the value waits. */
+	private static java.lang.ref.WeakReference<Object> runToTheEnd(Mono<?> mono, boolean demandLate)
+			throws InterruptedException {
+		java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+		reactor.core.publisher.BaseSubscriber<Object> subscriber = new reactor.core.publisher.BaseSubscriber<>() {
+			@Override
+			protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+				if (!demandLate) {
+					subscription.request(1);
+				}
+			}
+
+			@Override
+			protected void hookOnError(Throwable error) {
+				// the closed file's read: expected
+			}
+
+			@Override
+			protected void hookFinally(reactor.core.publisher.SignalType type) {
+				ended.countDown();
+			}
+		};
+		mono.subscribe(subscriber);
+		if (demandLate) {
+			Thread.sleep(100); // the value is held by then, waiting for demand
+			subscriber.request(1);
+		}
+		assertTrue(ended.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "the Mono ended");
+		return new java.lang.ref.WeakReference<>(subscriber);
+	}
+
 	@Test
 	void aReadMonoHeldAsAValueIsNoCollection() throws IOException {
 		Path file = TestFiles.randomFile(dir, "held.bin", random, 4096);

@@ -213,7 +213,7 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 		}
 		else if (terminate()) {
 			LENT.set(this, null);
-			subscriber().onComplete();
+			release().onComplete();
 		}
 		else {
 			discardLent();
@@ -226,7 +226,7 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 			claimState = DONE;
 			if (terminate()) {
 				LENT.set(this, null);
-				subscriber().onError(error);
+				release().onError(error);
 				return;
 			}
 			discardLent();
@@ -272,8 +272,15 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 		}
 	}
 
-	private CoreSubscriber<? super T> subscriber() {
-		return java.util.Objects.requireNonNull(actual);
+	/**
+	 * The subscriber, for the terminal signal, which the caller has just taken: the Mono forgets it, so that
+	 * a Mono kept after it ran (in a field, a cache, a {@code repeat}) does not keep its first subscriber's
+	 * chain alive. Nothing after the terminal signal needs it: no value or buffer is left to discard.
+	 */
+	private CoreSubscriber<? super T> release() {
+		CoreSubscriber<? super T> a = java.util.Objects.requireNonNull(actual);
+		actual = null;
+		return a;
 	}
 
 	/** The value, delivered now if demand waits for it, else held for {@link #request}. */
@@ -283,7 +290,7 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 			if (state == REQUESTED) {
 				if (SIGNAL.compareAndSet(this, REQUESTED, EMITTED)) {
 					LENT.set(this, null);
-					CoreSubscriber<? super T> a = subscriber();
+					CoreSubscriber<? super T> a = release();
 					a.onNext(result);
 					a.onComplete();
 					return;
@@ -319,7 +326,7 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 				if (SIGNAL.compareAndSet(this, HELD, EMITTED)) {
 					T v = takeValue();
 					LENT.set(this, null);
-					CoreSubscriber<? super T> a = subscriber();
+					CoreSubscriber<? super T> a = release();
 					a.onNext(v);
 					a.onComplete();
 				}
