@@ -513,12 +513,19 @@ public abstract class IoLoop implements Executor {
 		request.offloaded = true;
 		blockingPool.execute(() -> {
 			long result;
-			try {
-				result = work.applyAsLong(request);
+			if (request.cancelledAsSeenOffLoop()) {
+				// cancelled while it waited for a pool thread: nothing happens, as with a request the kernel
+				// cancels before it began (an open of a file deleted since, say, is not attempted)
+				result = -Errno.ECANCELED;
 			}
-			catch (Throwable t) {
-				request.failure = t instanceof java.io.UncheckedIOException ? t.getCause() : t;
-				result = -Errno.EIO;
+			else {
+				try {
+					result = work.applyAsLong(request);
+				}
+				catch (Throwable t) {
+					request.failure = t instanceof java.io.UncheckedIOException ? t.getCause() : t;
+					result = -Errno.EIO;
+				}
 			}
 			long r = result;
 			execute(() -> complete(token, r));

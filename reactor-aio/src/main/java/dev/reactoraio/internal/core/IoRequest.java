@@ -1,5 +1,7 @@
 package dev.reactoraio.internal.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 
@@ -140,6 +142,25 @@ public final class IoRequest {
 	// ---- owned by the loop ----
 	/** True once the issuer asked for cancellation; the completion still arrives. */
 	boolean cancelled;
+
+	private static final VarHandle CANCELLED;
+
+	static {
+		try {
+			CANCELLED = MethodHandles.lookup().findVarHandle(IoRequest.class, "cancelled", boolean.class);
+		}
+		catch (ReflectiveOperationException e) {
+			throw new ExceptionInInitializerError(e);
+		}
+	}
+
+	/**
+	 * {@link #cancelled}, read from the blocking pool's thread, which runs an offloaded request: a stale
+	 * false only means the work runs, as it would have without the cancel.
+	 */
+	boolean cancelledAsSeenOffLoop() {
+		return (boolean) CANCELLED.getOpaque(this);
+	}
 	/** System.nanoTime() when issued, for the latency statistics. */
 	long issuedAt;
 	/** The loop's slot while in flight, or -1. */
