@@ -201,12 +201,6 @@ public abstract class AsyncFileContract {
 	}
 
 	/**
-	 * A read's Mono held as a value by an operator that then discards it (a {@code zip} cancelled before
-	 * it emitted) is an ordinary value: not a {@code Collection} that a discard hook, Spring's
-	 * {@code Conventions} or a logger would iterate (a fusable subscription is a {@code Queue}), and
-	 * the cancel returns normally.
-	 */
-	/**
 	 * A Mono kept after it ran (in a field, a cache) keeps no subscriber alive: a WebFlux exchange, say,
 	 * must not live as long as a {@code size()} Mono some bean holds. Covers a value delivered at once, a
 	 * value that waited for demand, a completion without value and an error.
@@ -235,7 +229,11 @@ public abstract class AsyncFileContract {
 			for (int i = 0; i < subscribers.size(); i++) {
 				assertTrue(subscribers.get(i).get() == null, "subscriber " + i + " is still reachable from its Mono");
 			}
-			assertTrue(read != null && size != null && force != null && failing != null, "the Monos stay reachable");
+			// the Monos stay reachable until here: what the subscribers were collected from is the kept Monos
+			java.lang.ref.Reference.reachabilityFence(read);
+			java.lang.ref.Reference.reachabilityFence(size);
+			java.lang.ref.Reference.reachabilityFence(force);
+			java.lang.ref.Reference.reachabilityFence(failing);
 		}
 		finally {
 			f.close().block(TIMEOUT);
@@ -273,6 +271,12 @@ public abstract class AsyncFileContract {
 		return new java.lang.ref.WeakReference<>(subscriber);
 	}
 
+	/**
+	 * A read's Mono held as a value by an operator that then discards it (a {@code zip} cancelled before
+	 * it emitted) is an ordinary value: not a {@code Collection} that a discard hook, Spring's
+	 * {@code Conventions} or a logger would iterate (a fusable subscription is a {@code Queue}), and
+	 * the cancel returns normally.
+	 */
 	@Test
 	void aReadMonoHeldAsAValueIsNoCollection() throws IOException {
 		Path file = TestFiles.randomFile(dir, "held.bin", random, 4096);

@@ -211,12 +211,8 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 		if (result != null) {
 			emit(result);
 		}
-		else if (terminate()) {
-			LENT.set(this, null);
-			release().onComplete();
-		}
 		else {
-			discardLent();
+			end(null);
 		}
 	}
 
@@ -224,12 +220,9 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 	final void fail(Throwable error) {
 		if (claim()) {
 			claimState = DONE;
-			if (terminate()) {
-				LENT.set(this, null);
-				release().onError(error);
+			if (end(error)) {
 				return;
 			}
-			discardLent();
 		}
 		if (!causedByCancel(error)) {
 			Operators.onErrorDropped(error, currentContext());
@@ -273,6 +266,34 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 	}
 
 	/**
+	 * The terminal signal of an operation without a value: a completion ({@code error} null) or an error.
+	 * False when the subscriber cancelled first; its lent buffer has then gone to the discard hook.
+	 */
+	private boolean end(@Nullable Throwable error) {
+		if (!terminate()) {
+			discardLent();
+			return false;
+		}
+		LENT.set(this, null);
+		CoreSubscriber<? super T> a = release();
+		if (error == null) {
+			a.onComplete();
+		}
+		else {
+			a.onError(error);
+		}
+		return true;
+	}
+
+	/** The value and completion, once the caller took the right to them from {@link #signalState}. */
+	private void deliver(T v) {
+		LENT.set(this, null);
+		CoreSubscriber<? super T> a = release();
+		a.onNext(v);
+		a.onComplete();
+	}
+
+	/**
 	 * The subscriber, for the terminal signal, which the caller has just taken: the Mono forgets it, so that
 	 * a Mono kept after it ran (in a field, a cache, a {@code repeat}) does not keep its first subscriber's
 	 * chain alive. Nothing after the terminal signal needs it: no value or buffer is left to discard.
@@ -289,10 +310,7 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 			int state = signalState;
 			if (state == REQUESTED) {
 				if (SIGNAL.compareAndSet(this, REQUESTED, EMITTED)) {
-					LENT.set(this, null);
-					CoreSubscriber<? super T> a = release();
-					a.onNext(result);
-					a.onComplete();
+					deliver(result);
 					return;
 				}
 			}
@@ -324,11 +342,7 @@ abstract class FileOp<T> extends Mono<T> implements Subscription, IoLoop.Task, C
 			}
 			else if (state == HELD) {
 				if (SIGNAL.compareAndSet(this, HELD, EMITTED)) {
-					T v = takeValue();
-					LENT.set(this, null);
-					CoreSubscriber<? super T> a = release();
-					a.onNext(v);
-					a.onComplete();
+					deliver(takeValue());
 				}
 				return;
 			}
